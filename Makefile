@@ -1,0 +1,56 @@
+# The two set-up commands are `make run` and `make test`; see README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PGBIN ?= /usr/lib/postgresql/15/bin
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test install install-test system-test-deps messages lint bench-export bench-pages clean
+
+$(VENV)/.installed: pyproject.toml build-constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -U pip
+	$(PIP) install -q --build-constraint build-constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install -q --build-constraint build-constraints.txt -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Compiled translations are built here from locale/*/LC_MESSAGES/django.po.
+messages: $(VENV)/.installed
+	DEBUG=1 $(PY) manage.py compile_translations
+
+run: install messages
+	DEBUG=1 DEMO=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 DEMO=1 $(PY) manage.py seed_demo
+	DEBUG=1 DEMO=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+# Debian packages the tests need: PostgreSQL 15 server and Chromium for browser tests.
+system-test-deps:
+	@if [ ! -x $(PGBIN)/initdb ] || ! command -v chromium >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    $$( [ -x $(PGBIN)/initdb ] || echo postgresql-15 ) \
+	    $$( command -v chromium >/dev/null || echo chromium ) >/dev/null; \
+	fi
+
+test: export SECRET_KEY = test-secret-key-not-for-production
+test: export DJANGO_ALLOW_ASYNC_UNSAFE = true
+test: export SECURE_SSL_REDIRECT = 0
+test: install-test system-test-deps messages
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py collectstatic --noinput -v0
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH scripts/with-postgres \
+	  $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q $(PYTEST_ARGS)
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

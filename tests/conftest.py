@@ -1,0 +1,86 @@
+"""Personas and shared fixtures. Tests read as sentences: inv_s01 cannot see pat_s02."""
+
+import pytest
+
+from tests.factories import SiteFactory, UserFactory, make_patient, member
+from trial.models import Role
+
+
+@pytest.fixture
+def s01(db):
+    return SiteFactory(code="S01", name="Site one")
+
+
+@pytest.fixture
+def s02(db):
+    return SiteFactory(code="S02", name="Site two")
+
+
+@pytest.fixture
+def inv_s01(s01):
+    return member("inv_s01", Role.INVESTIGATOR, s01)
+
+
+@pytest.fixture
+def coord_s01(s01):
+    return member("coord_s01", Role.COORDINATOR, s01)
+
+
+@pytest.fixture
+def mon_s01(s01):
+    return member("mon_s01", Role.MONITOR, s01)
+
+
+@pytest.fixture
+def inv_s02(s02):
+    return member("inv_s02", Role.INVESTIGATOR, s02)
+
+
+@pytest.fixture
+def coord_s02(s02):
+    return member("coord_s02", Role.COORDINATOR, s02)
+
+
+@pytest.fixture
+def mon_s02(s02):
+    return member("mon_s02", Role.MONITOR, s02)
+
+
+@pytest.fixture
+def datamanager(db):
+    return member("datamanager", Role.DATA_MANAGER, None, is_staff=True)
+
+
+@pytest.fixture
+def dm_s01(s01):
+    """A data manager whose membership lists only S01."""
+    return member("dm_s01", Role.DATA_MANAGER, s01, is_staff=True)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def pat_s01(s01):
+    return make_patient(s01)
+
+
+@pytest.fixture
+def pat_s02(s02):
+    return make_patient(s02)
+
+
+@pytest.fixture
+def personas(inv_s01, coord_s01, mon_s01, inv_s02, coord_s02, mon_s02, datamanager, dm_s01):
+    return {
+        "inv_s01": inv_s01,
+        "coord_s01": coord_s01,
+        "mon_s01": mon_s01,
+        "inv_s02": inv_s02,
+        "coord_s02": coord_s02,
+        "mon_s02": mon_s02,
+        "datamanager": datamanager,
+        "dm_s01": dm_s01,
+    }

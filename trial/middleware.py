@@ -1,0 +1,20 @@
+import zoneinfo
+
+from django.utils import timezone
+
+from . import access
+
+
+class SiteTimezoneMiddleware:
+    """Show times in the time zone of the user's (first) site; storage stays UTC."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        sites = [site for site, _ in access.roles_by_site(request.user) if site]
+        if sites:
+            timezone.activate(zoneinfo.ZoneInfo(sites[0].time_zone))
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

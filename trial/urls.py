@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from . import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", views.home, name="home"),
+    path("patients/<str:subject_id>/", views.patient_detail, name="patient_detail"),
+    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "ecrf/favicon.svg")),
+]
