@@ -1,4 +1,7 @@
-"""Admin for sites, accounts and memberships; patients are listed scoped to the user."""
+"""Admin for sites, accounts and memberships; patients are listed scoped to the user.
+
+The allocation list is shown to study-wide data managers and superusers only.
+"""
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -7,8 +10,20 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access
-from .models import Membership, Patient, Site
+from . import access, randomization
+from .access import Action
+from .models import (
+    AccessLog,
+    AllocationEntry,
+    AllocationList,
+    AllocationStratum,
+    DataManagerAlert,
+    Membership,
+    Patient,
+    Randomization,
+    RandomizationCorrection,
+    Site,
+)
 
 
 class ScopedAdmin(SimpleHistoryAdmin):
@@ -19,10 +34,14 @@ class ScopedAdmin(SimpleHistoryAdmin):
     """
 
     site_field = "site"
+    scope_action = Action.VIEW
 
     def get_queryset(self, request):
         return access.scope(
-            super().get_queryset(request), request.user, site_field=self.site_field
+            super().get_queryset(request),
+            request.user,
+            site_field=self.site_field,
+            action=self.scope_action,
         )
 
     def has_module_permission(self, request):
@@ -30,7 +49,7 @@ class ScopedAdmin(SimpleHistoryAdmin):
 
     def has_view_permission(self, request, obj=None):
         if obj is None:
-            return access.visible_sites(request.user).exists()
+            return access.sites_for(request.user, action=self.scope_action).exists()
         return self.get_queryset(request).filter(pk=obj.pk).exists()
 
     def has_add_permission(self, request):
@@ -121,6 +140,209 @@ class TrialUserAdmin(UserAdmin):
         for user in queryset:
             user.is_active = False
             user.save(update_fields=["is_active"])
+
+
+
+
+# Randomization -----------------------------------------------------------------------------
+
+
+class AllocationAdmin(SimpleHistoryAdmin):
+    """The concealed list: study-wide data managers and superusers only; nothing editable."""
+
+    site_field = "site"
+
+    def _allowed(self, request):
+        return access.can(request.user, Action.ALLOCATION)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.site_field is None:
+            return queryset if self._allowed(request) else queryset.none()
+        return access.scope(
+            queryset, request.user, site_field=self.site_field, action=Action.ALLOCATION
+        )
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff and self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AllocationList)
+class AllocationListAdmin(AllocationAdmin):
+    site_field = None
+    list_display = ("created_at", "source", "seed", "per_stratum", "block_sizes", "file_name",
+                    "created_by")
+    list_filter = ("source",)
+
+
+@admin.register(AllocationStratum)
+class AllocationStratumAdmin(AllocationAdmin):
+    list_display = ("key", "site", "synchronous_metastases", "allocation_list")
+    list_filter = ("site", "synchronous_metastases")
+
+
+class UsedFilter(admin.SimpleListFilter):
+    title = _("used")
+    parameter_name = "used"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Used")), ("no", _("Unused"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(randomization__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(AllocationEntry)
+class AllocationEntryAdmin(AllocationAdmin):
+    site_field = "stratum__site"
+    list_display = ("stratum", "position", "arm", "block", "block_size", "used_by",
+                    "randomized_at")
+    list_filter = (UsedFilter, "stratum__site", "stratum", "arm")
+    list_select_related = ("stratum", "randomization__patient")
+    search_fields = ("stratum__key", "randomization__patient__subject_id")
+
+    @admin.display(description=_("patient"))
+    def used_by(self, entry):
+        used = getattr(entry, "randomization", None)
+        return used.patient.subject_id if used else ""
+
+    @admin.display(description=_("randomized at"))
+    def randomized_at(self, entry):
+        used = getattr(entry, "randomization", None)
+        return used.randomized_at if used else None
+
+
+@admin.register(Randomization)
+class RandomizationAdmin(ScopedAdmin):
+    """Read-only everywhere: a randomization is final; errors are recorded as corrections."""
+
+    list_display = ("patient", "site", "arm", "stratum", "list_position", "randomized_at",
+                    "randomized_by")
+    list_filter = (("site", admin.RelatedOnlyFieldListFilter), "arm")
+    list_select_related = ("patient", "site", "randomized_by")
+    search_fields = ("patient__subject_id",)
+    fields = ("patient", "site", "arm", "stratum", "list_position", "randomized_at",
+              "randomized_by")
+    readonly_fields = fields
+
+
+@admin.register(RandomizationCorrection)
+class RandomizationCorrectionAdmin(ScopedAdmin):
+    """Study-wide data managers record randomization errors here, with a reason."""
+
+    site_field = "randomization__site"
+    list_display = ("randomization", "kind", "recorded_at", "recorded_by")
+    list_filter = ("kind",)
+    list_select_related = ("randomization__patient", "recorded_by")
+    search_fields = ("randomization__patient__subject_id",)
+    fields = ("randomization", "kind", "reason", "recorded_at", "recorded_by")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if obj is not None else ("recorded_at", "recorded_by")
+
+    def has_add_permission(self, request):
+        return access.can(request.user, Action.ALLOCATION)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "randomization":
+            kwargs["queryset"] = access.scope(
+                Randomization.objects.select_related("patient"), request.user
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        saved = randomization.record_randomization_correction(
+            randomization=obj.randomization,
+            kind=obj.kind,
+            reason=obj.reason,
+            acting_user=request.user,
+        )
+        obj.pk, obj.recorded_at, obj.recorded_by = saved.pk, saved.recorded_at, saved.recorded_by
+
+
+@admin.register(DataManagerAlert)
+class DataManagerAlertAdmin(ScopedAdmin):
+    """Alerts for data managers of the alert's site; study-wide ones resolve them."""
+
+    scope_action = Action.LOCK  # held by data managers (and administrators) only
+    list_display = ("created_at", "kind", "site", "stratum", "patient", "resolved_at")
+    list_filter = (
+        "kind",
+        ("site", admin.RelatedOnlyFieldListFilter),
+        ("resolved_at", admin.EmptyFieldListFilter),
+    )
+    list_select_related = ("site", "patient")
+    fields = ("kind", "site", "stratum", "patient", "message", "created_at", "resolved_at",
+              "resolved_by", "resolution")
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.has_change_permission(request, obj):
+            return [f for f in self.fields if f != "resolution"]
+        return self.fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "resolution" in form.base_fields:
+            form.base_fields["resolution"].required = True
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        return (
+            obj is not None
+            and obj.resolved_at is None
+            and access.can(request.user, Action.ALLOCATION)
+            and self.get_queryset(request).filter(pk=obj.pk).exists()
+        )
+
+    def save_model(self, request, obj, form, change):
+        randomization.resolve_alert(
+            alert=obj, acting_user=request.user, reason=form.cleaned_data["resolution"]
+        )
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """The access log, for study-wide auditors (data managers, administrators); read-only."""
+
+    list_display = ("at", "action", "username", "ip_address", "site", "detail")
+    list_filter = ("action", ("site", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("username", "detail")
+    date_hierarchy = "at"
+
+    def _allowed(self, request):
+        return access.can(request.user, Action.AUDIT, None)
+
+    def get_queryset(self, request):
+        return access.scope(super().get_queryset(request), request.user, action=Action.AUDIT)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff and self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 admin.site.site_header = _("NCT05797077 eCRF administration")

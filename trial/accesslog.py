@@ -1,0 +1,59 @@
+"""The access log: logins, failed logins, logouts, signatures, randomizations, exports.
+
+Rows are appended here and nowhere else; the database refuses to change or delete them.
+"""
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from .models import AccessAction, AccessLog, Site
+
+
+def log_access(
+    *,
+    action: AccessAction | str,
+    user=None,
+    request=None,
+    detail: str = "",
+    site: Site | None = None,
+    username: str = "",
+) -> AccessLog:
+    """Append one row; the user defaults to the request's, the IP is the request's peer.
+
+    username is for attempts without an account (a failed login names what was typed).
+    """
+    if user is None and request is not None:
+        request_user = getattr(request, "user", None)
+        if getattr(request_user, "is_authenticated", False):
+            user = request_user
+    ip_address = None
+    if request is not None:
+        ip_address = request.META.get("REMOTE_ADDR") or None
+    return AccessLog.objects.create(
+        action=AccessAction(action),
+        user=user,
+        username=user.get_username() if user is not None else username[:150],
+        ip_address=ip_address,
+        detail=detail,
+        site=site,
+    )
+
+
+@receiver(user_logged_in, dispatch_uid="trial.accesslog.login")
+def _log_login(sender, request, user, **kwargs):
+    log_access(action=AccessAction.LOGIN, user=user, request=request)
+
+
+@receiver(user_login_failed, dispatch_uid="trial.accesslog.login_failed")
+def _log_login_failed(sender, credentials, request=None, **kwargs):
+    log_access(
+        action=AccessAction.LOGIN_FAILED,
+        request=request,
+        username=str(credentials.get("username", "")),
+    )
+
+
+@receiver(user_logged_out, dispatch_uid="trial.accesslog.logout")
+def _log_logout(sender, request, user, **kwargs):
+    if user is not None:
+        log_access(action=AccessAction.LOGOUT, user=user, request=request)
