@@ -1,27 +1,475 @@
-"""Demo patients across both sites, built through the same services the pages use."""
+"""The demo study: patients at both sites in every state, entered through the services.
 
+Each step is entered at its clinical date (the clock is moved there), so the audit trail
+reads like a real study's.
+"""
+
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import time_machine
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
+from trial import protocol
 from trial.demo import create_demo_accounts
-from trial.models import Patient, Sex
+from trial.models import AllocationStratum, Patient, Sex, Site
 from trial.patients import register_patient
+from trial.protocol import Arm
+from trial.randomization import arm_of, generate_allocation_list
 
-DEMO_PATIENTS_PER_SITE = 6
+from . import ctcae, dosing, enrolment, services
+from .models import (
+    AdverseEvent,
+    BaselineLabs,
+    CapecitabineCycle,
+    CeaTest,
+    ConcomitantMedication,
+    Consent,
+    CtdnaSample,
+    Death,
+    Demographics,
+    Eligibility,
+    EndOfStudy,
+    EndOfTreatment,
+    FolfoxCycle,
+    LiverResection,
+    MedicalHistory,
+    PerformanceStatus,
+    PrimaryTumour,
+    Recurrence,
+    SurvivalFollowUp,
+    TumourAssessment,
+    Visit,
+    VitalSigns,
+)
+
+DEMO_SEED = 20260401
+# (state, days since consent, arm-independent); one of each at both sites
+SCENARIOS = (
+    ("screening", 5),
+    ("screen_failed", 40),
+    ("randomized", 12),
+    ("on_treatment", 110),
+    ("follow_up", 420),
+    ("withdrawn", 200),
+    ("died", 520),
+    ("completed", 1900),
+)
 
 
-@transaction.atomic
+class Clock:
+    """Enters each step at a given date, 10:00 in the site's time zone."""
+
+    def __init__(self, site: Site):
+        self.tz = timezone.get_fixed_timezone(480) if site.time_zone else timezone.utc
+
+    def at(self, day: date):
+        return time_machine.travel(datetime.combine(day, time(10, 0), tzinfo=self.tz), tick=False)
+
+
+def _create(model, patient, user, data, *, visit_code=None, complete=True):
+    visit = None
+    if visit_code:
+        visit = Visit.objects.filter(patient=patient, code=visit_code).first()
+    return services.crf_create(
+        model=model, patient=patient, visit=visit, data=data, acting_user=user, complete=complete
+    )
+
+
+def _screening(patient, user, clock, rng, consent: date, *, eligible=True):
+    with clock.at(consent):
+        _create(Consent, patient, user, {"dsstdat": consent, "icversion": "2.1"}, visit_code="SCR")
+    surgery = consent - timedelta(days=rng.randint(14, 35))
+    with clock.at(consent + timedelta(days=1)):
+        _create(
+            Demographics,
+            patient,
+            user,
+            {"sex": patient.sex, "brthyy": patient.birth_year, "ethnic": "han"},
+            visit_code="SCR",
+        )
+        _create(
+            MedicalHistory,
+            patient,
+            user,
+            {"mhterm": "Hypertension", "mhstdat": consent - timedelta(days=2000), "mhongo": True},
+        )
+        _create(
+            PrimaryTumour,
+            patient,
+            user,
+            {
+                "diagdat": surgery - timedelta(days=rng.randint(60, 400)),
+                "location": rng.choice(["sigmoid", "rectum", "ascending", "descending"]),
+                "sidedness": "left",
+                "histology": "adenocarcinoma",
+                "grade": "G2",
+                "tnm_t": "T3",
+                "tnm_n": rng.choice(["N0", "N1a", "N2a"]),
+                "tnm_m": "M1a",
+                "ras": rng.choice(["wild_type", "mutant"]),
+                "braf": "wild_type",
+                "msi": "MSS",
+            },
+            visit_code="SCR",
+        )
+        _create(
+            LiverResection,
+            patient,
+            user,
+            {
+                "timing": rng.choice(["synchronous", "metachronous"]),
+                "lesion_count": rng.randint(1, 4),
+                "largest_lesion_mm": rng.randint(12, 60),
+                "prstdat": surgery,
+                "margin": "R0",
+                "ablation": rng.random() < 0.2,
+                "extrahepatic": False,
+            },
+            visit_code="SCR",
+        )
+        _create(
+            PerformanceStatus,
+            patient,
+            user,
+            {"qsdat": consent, "ecog": rng.choice([0, 0, 1]), "asa": rng.choice([1, 2])},
+            visit_code="SCR",
+        )
+        _create(
+            BaselineLabs,
+            patient,
+            user,
+            {
+                "lbdat": consent,
+                "hgb": Decimal(rng.randint(115, 150)),
+                "anc": Decimal("3.4"),
+                "plt": Decimal(rng.randint(160, 320)),
+                "alt": Decimal(rng.randint(12, 40)),
+                "ast": Decimal(rng.randint(14, 38)),
+                "tbil": Decimal("11.2"),
+                "creat": Decimal(rng.randint(55, 95)),
+                "cea": Decimal(str(round(rng.uniform(1.2, 9.0), 1))),
+                "ca199": Decimal("18.0"),
+            },
+            visit_code="SCR",
+        )
+        _create(
+            VitalSigns,
+            patient,
+            user,
+            {
+                "vsdat": consent,
+                "height": Decimal(rng.randint(155, 180)),
+                "weight": Decimal(rng.randint(52, 82)),
+            },
+            visit_code="SCR",
+        )
+        _create(
+            CtdnaSample,
+            patient,
+            user,
+            {
+                "bsdat": consent,
+                "timepoint": "post_surgery",
+                "bsrefid": f"CT-{patient.subject_id}",
+                "assay": "Tumour-informed NGS panel",
+                "laboratory": "Central molecular laboratory",
+                "result": "positive",
+                "quant_value": Decimal(str(round(rng.uniform(0.05, 4), 3))),
+                "quant_unit": "MTM/mL",
+                "for_randomization": True,
+            },
+            visit_code="SCR",
+        )
+        answers = {c: "Y" for c in Eligibility.INCLUSION} | {c: "N" for c in Eligibility.EXCLUSION}
+        if not eligible:
+            answers["ex02"] = "Y"
+        _create(
+            Eligibility,
+            patient,
+            user,
+            {"iedat": consent + timedelta(days=1), **answers},
+            visit_code="SCR",
+        )
+
+
+def _height(patient) -> float:
+    return float(VitalSigns.objects.filter(patient=patient).latest("pk").height)
+
+
+def _folfox(patient, user, clock, rng, first: date, cycles: int) -> date:
+    day = first
+    height = _height(patient)
+    for n in range(1, cycles + 1):
+        weight = Decimal(
+            str(
+                round(
+                    float(VitalSigns.objects.filter(patient=patient).latest("pk").weight) - n * 0.2,
+                    1,
+                )
+            )
+        )
+        level = 0 if n < 7 else rng.choice([0, -1])
+        bsa = dosing.body_surface_area(height, float(weight))
+        planned = dosing.planned_folfox_doses(bsa, level)
+        data = {
+            "cycle": n,
+            "exstdat": day,
+            "weight": weight,
+            "dose_level": level,
+            "reduced": level < 0,
+            "reduction_reason": "neuropathy" if level < 0 else "",
+        }
+        for code, prefix in (
+            ("OXALIPLATIN", "oxa"),
+            ("LEUCOVORIN", "lv"),
+            ("FU_BOLUS", "fub"),
+            ("FU_INFUSION", "fui"),
+        ):
+            data[f"{prefix}_exdose"] = Decimal(planned[code])
+        with clock.at(day):
+            _create(FolfoxCycle, patient, user, data, visit_code=f"C{n:02d}")
+            if n == 3:
+                term = ctcae.search_terms("Neutrophil count decreased", limit=1)[0]
+                _create(
+                    AdverseEvent,
+                    patient,
+                    user,
+                    {
+                        "aeptcd": term.meddra_code,
+                        "aetoxgr": 2,
+                        "aestdat": day - timedelta(days=4),
+                        "aeendat": day - timedelta(days=1),
+                        "aeongo": False,
+                        "aeser": False,
+                        "aerel_oxa": "possible",
+                        "aerel_fu": "probable",
+                        "aerel_cape": "na",
+                        "aeacn_oxa": "none",
+                        "aeacn_fu": "none",
+                        "aeacn_cape": "na",
+                        "aeout": "recovered",
+                    },
+                )
+                _create(
+                    ConcomitantMedication,
+                    patient,
+                    user,
+                    {
+                        "cmtrt": "Ondansetron",
+                        "cmindc": "Nausea prophylaxis",
+                        "cmdstxt": "8 mg",
+                        "cmroute": "oral",
+                        "cmstdat": first,
+                        "cmongo": True,
+                    },
+                )
+        delay = 7 if n == 5 else 0
+        day += timedelta(days=protocol.FOLFOX.cycle_days + delay)
+    return day
+
+
+def _capecitabine(patient, user, clock, start: date, cycles: int) -> date:
+    day = start
+    height = _height(patient)
+    for n in range(1, cycles + 1):
+        weight = Decimal("64.0")
+        plan = dosing.capecitabine_dose(dosing.body_surface_area(height, float(weight)), 0)
+        dispensed = dosing.expected_tablets(plan)
+        with clock.at(day + timedelta(days=14)):  # entered when the tablets come back
+            _create(
+                CapecitabineCycle,
+                patient,
+                user,
+                {
+                    "cycle": n,
+                    "exstdat": day,
+                    "exendat": day + timedelta(days=13),
+                    "weight": weight,
+                    "dose_level": 0,
+                    "daily_dose": plan.daily_dose_mg,
+                    "tablets_500": plan.tablets_500,
+                    "tablets_150": plan.tablets_150,
+                    "tablets_dispensed": dispensed,
+                    "tablets_returned": 2 if n % 3 == 0 else 0,
+                    "doses_missed": 1 if n % 3 == 0 else 0,
+                },
+                visit_code=f"M{n:02d}",
+            )
+        day += timedelta(days=protocol.CAPECITABINE.cycle_days)
+    return day
+
+
+def _follow_up(patient, user, clock, rng, until: date, *, recurrence_on: date | None = None):
+    for visit in Visit.objects.filter(patient=patient, phase="follow_up").order_by("sequence"):
+        if visit.target_date > until:
+            break
+        day = visit.target_date
+        recurred = bool(recurrence_on and day >= recurrence_on)
+        with clock.at(day):
+            _create(
+                TumourAssessment,
+                patient,
+                user,
+                {
+                    "trdat": day,
+                    "trmethod": "CT",
+                    "new_lesions": recurred,
+                    "recurrence": recurred,
+                    "site_liver": recurred,
+                },
+                visit_code=visit.code,
+            )
+            _create(
+                CeaTest,
+                patient,
+                user,
+                {
+                    "lbdat": day,
+                    "cea": Decimal(str(round(rng.uniform(1, 4) * (8 if recurred else 1), 1))),
+                },
+                visit_code=visit.code,
+            )
+            _create(
+                SurvivalFollowUp,
+                patient,
+                user,
+                {"contact_date": day, "vital_status": "alive", "lkadat": day},
+                visit_code=visit.code,
+            )
+        if recurred:
+            with clock.at(day):
+                _create(
+                    Recurrence,
+                    patient,
+                    user,
+                    {"rsdat": day, "confirmed_by": "imaging", "site_liver": True},
+                )
+            return day
+    return None
+
+
+def _end_of_treatment(patient, user, clock, day: date, reason: str):
+    with clock.at(day):
+        _create(
+            EndOfTreatment, patient, user, {"dsstdat": day, "dsdecod": reason}, visit_code="EOT"
+        )
+
+
+def build_patient(*, site: Site, state: str, consent: date, user, index: int) -> Patient:
+    """One demo patient brought to a study state through the same services as the pages."""
+    rng = random.Random(f"{DEMO_SEED}-{site.code}-{index}")
+    clock = Clock(site)
+    with clock.at(consent):
+        patient = register_patient(
+            site=site,
+            sex=rng.choice([Sex.MALE, Sex.FEMALE]),
+            birth_year=consent.year - rng.randint(38, 72),
+            screening_number=f"SCR-{site.code}-{index:03d}",
+            acting_user=user,
+        )
+    if state == "screening":
+        with clock.at(consent):
+            _create(
+                Consent, patient, user, {"dsstdat": consent, "icversion": "2.1"}, visit_code="SCR"
+            )
+        return patient
+    _screening(patient, user, clock, rng, consent, eligible=state != "screen_failed")
+    if state == "screen_failed":
+        with clock.at(consent + timedelta(days=3)):
+            enrolment.record_screen_failure(
+                patient=patient,
+                acting_user=user,
+                failure_date=consent + timedelta(days=3),
+                reason="History of other malignancy (EX02)",
+            )
+        return patient
+    randomized = consent + timedelta(days=4)
+    with clock.at(randomized):
+        enrolment.randomize(patient=patient, acting_user=user)
+    if state == "randomized":
+        return patient
+    arm = arm_of(patient)
+    first = randomized + timedelta(days=10)
+    today = timezone.localdate()
+    if state == "on_treatment":
+        cycles = min(protocol.FOLFOX.cycles, (today - first).days // 15 + 1)
+        _folfox(patient, user, clock, rng, first, cycles)
+        return patient
+    if state == "withdrawn":
+        day = _folfox(patient, user, clock, rng, first, 3)
+        _end_of_treatment(patient, user, clock, day, "patient_decision")
+        _follow_up(patient, user, clock, rng, day + timedelta(days=60))
+        with clock.at(day + timedelta(days=70)):
+            _create(
+                EndOfStudy,
+                patient,
+                user,
+                {"dsstdat": day + timedelta(days=70), "dsdecod": "withdrew_consent"},
+            )
+        return patient
+    day = _folfox(patient, user, clock, rng, first, protocol.FOLFOX.cycles)
+    if arm == Arm.MAINTENANCE and state != "died":
+        day = _capecitabine(patient, user, clock, day, protocol.CAPECITABINE.cycles)
+    _end_of_treatment(patient, user, clock, day, "completed")
+    if state == "follow_up":
+        _follow_up(patient, user, clock, rng, today)
+    elif state == "died":
+        recurred = (
+            _follow_up(
+                patient, user, clock, rng, today, recurrence_on=randomized + timedelta(days=300)
+            )
+            or today
+        )
+        death = min(recurred + timedelta(days=150), today - timedelta(days=5))
+        with clock.at(death + timedelta(days=2)):
+            _create(Death, patient, user, {"dthdat": death, "cause": "disease"})
+            _create(EndOfStudy, patient, user, {"dsstdat": death, "dsdecod": "death"})
+    elif state == "completed":
+        last = _follow_up(patient, user, clock, rng, today) or today
+        end = randomized + timedelta(days=round(protocol.FOLLOW_UP_YEARS * 365.25))
+        with clock.at(min(max(end, last), today)):
+            _create(
+                EndOfStudy,
+                patient,
+                user,
+                {"dsstdat": min(max(end, last), today), "dsdecod": "completed"},
+            )
+    return patient
+
+
+def _ensure_allocation_list(acting_user):
+    if not AllocationStratum.objects.exists():
+        generate_allocation_list(
+            seed=DEMO_SEED, per_stratum=40, acting_user=acting_user, reason="Demo allocation list"
+        )
+
+
 def seed_demo_study(*, acting_user) -> str:
-    sites = create_demo_accounts(acting_user=acting_user)
+    with transaction.atomic():
+        sites = create_demo_accounts(acting_user=acting_user)
+        _ensure_allocation_list(acting_user)
+    investigators = {
+        "S01": get_user_model().objects.get(username="investigator1"),
+        "S02": get_user_model().objects.get(username="investigator2"),
+    }
+    today = timezone.localdate()
     created = 0
-    for n, site in enumerate(sites.values()):
-        existing = Patient.objects.filter(site=site).count()
-        for i in range(existing, DEMO_PATIENTS_PER_SITE):
-            register_patient(
+    for code, site in sites.items():
+        for index, (state, days_ago) in enumerate(SCENARIOS, start=1):
+            if Patient.objects.filter(
+                site=site, screening_number=f"SCR-{code}-{index:03d}"
+            ).exists():
+                continue
+            build_patient(
                 site=site,
-                sex=Sex.MALE if (i + n) % 2 else Sex.FEMALE,
-                birth_year=1955 + 3 * i + n,
-                screening_number=f"SCR-{site.code}-{i + 1:03d}",
-                acting_user=acting_user,
+                state=state,
+                consent=today - timedelta(days=days_ago),
+                user=investigators[code],
+                index=index,
             )
             created += 1
     return f"Demo study ready: {len(sites)} sites, {created} new patients."

@@ -1,9 +1,15 @@
 """Personas and shared fixtures. Tests read as sentences: inv_s01 cannot see pat_s02."""
 
 import pytest
+from django.conf import settings
 
 from tests.factories import SiteFactory, UserFactory, make_patient, member
 from trial.models import Role
+
+
+def pytest_configure(config):
+    # PBKDF2's deliberate slowness protects real passwords, not test users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

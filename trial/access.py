@@ -52,9 +52,7 @@ def _memberships(user) -> list[Membership]:
         return []
     cached = getattr(user, "_trial_memberships", None)
     if cached is None:
-        cached = list(
-            Membership.objects.filter(user=user, active=True).select_related("site")
-        )
+        cached = list(Membership.objects.filter(user=user, active=True).select_related("site"))
         user._trial_memberships = cached
     return cached
 

@@ -142,8 +142,6 @@ class TrialUserAdmin(UserAdmin):
             user.save(update_fields=["is_active"])
 
 
-
-
 # Randomization -----------------------------------------------------------------------------
 
 
@@ -182,8 +180,15 @@ class AllocationAdmin(SimpleHistoryAdmin):
 @admin.register(AllocationList)
 class AllocationListAdmin(AllocationAdmin):
     site_field = None
-    list_display = ("created_at", "source", "seed", "per_stratum", "block_sizes", "file_name",
-                    "created_by")
+    list_display = (
+        "created_at",
+        "source",
+        "seed",
+        "per_stratum",
+        "block_sizes",
+        "file_name",
+        "created_by",
+    )
     list_filter = ("source",)
 
 
@@ -209,8 +214,7 @@ class UsedFilter(admin.SimpleListFilter):
 @admin.register(AllocationEntry)
 class AllocationEntryAdmin(AllocationAdmin):
     site_field = "stratum__site"
-    list_display = ("stratum", "position", "arm", "block", "block_size", "used_by",
-                    "randomized_at")
+    list_display = ("stratum", "position", "arm", "block", "block_size", "used_by", "randomized_at")
     list_filter = (UsedFilter, "stratum__site", "stratum", "arm")
     list_select_related = ("stratum", "randomization__patient")
     search_fields = ("stratum__key", "randomization__patient__subject_id")
@@ -230,13 +234,27 @@ class AllocationEntryAdmin(AllocationAdmin):
 class RandomizationAdmin(ScopedAdmin):
     """Read-only everywhere: a randomization is final; errors are recorded as corrections."""
 
-    list_display = ("patient", "site", "arm", "stratum", "list_position", "randomized_at",
-                    "randomized_by")
+    list_display = (
+        "patient",
+        "site",
+        "arm",
+        "stratum",
+        "list_position",
+        "randomized_at",
+        "randomized_by",
+    )
     list_filter = (("site", admin.RelatedOnlyFieldListFilter), "arm")
     list_select_related = ("patient", "site", "randomized_by")
     search_fields = ("patient__subject_id",)
-    fields = ("patient", "site", "arm", "stratum", "list_position", "randomized_at",
-              "randomized_by")
+    fields = (
+        "patient",
+        "site",
+        "arm",
+        "stratum",
+        "list_position",
+        "randomized_at",
+        "randomized_by",
+    )
     readonly_fields = fields
 
 
@@ -286,8 +304,17 @@ class DataManagerAlertAdmin(ScopedAdmin):
         ("resolved_at", admin.EmptyFieldListFilter),
     )
     list_select_related = ("site", "patient")
-    fields = ("kind", "site", "stratum", "patient", "message", "created_at", "resolved_at",
-              "resolved_by", "resolution")
+    fields = (
+        "kind",
+        "site",
+        "stratum",
+        "patient",
+        "message",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+        "resolution",
+    )
 
     def get_readonly_fields(self, request, obj=None):
         if self.has_change_permission(request, obj):

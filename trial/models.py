@@ -120,9 +120,7 @@ class Patient(models.Model):
     site = models.ForeignKey(
         Site, on_delete=models.PROTECT, related_name="patients", verbose_name=_("site")
     )
-    subject_id = models.CharField(
-        _("subject ID"), max_length=16, unique=True, editable=False
-    )
+    subject_id = models.CharField(_("subject ID"), max_length=16, unique=True, editable=False)
     screening_number = models.CharField(_("screening number"), max_length=32, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"))
@@ -171,8 +169,9 @@ class Patient(models.Model):
 class TreatmentArm(models.TextChoices):
     """The protocol's arms (trial.protocol.Arm) as stored codes."""
 
-    MAINTENANCE = protocol.Arm.MAINTENANCE.value, _(
-        "Adjuvant FOLFOX followed by capecitabine maintenance"
+    MAINTENANCE = (
+        protocol.Arm.MAINTENANCE.value,
+        _("Adjuvant FOLFOX followed by capecitabine maintenance"),
     )
     FOLFOX_ALONE = protocol.Arm.FOLFOX_ALONE.value, _("Adjuvant FOLFOX alone")
 

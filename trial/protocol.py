@@ -68,8 +68,7 @@ EXCLUSION_CRITERIA = (
     ("EX05", "Received other tumour-related investigational drug treatment"),
     (
         "EX06",
-        "Severe uncontrolled recurrent infection or other severe uncontrolled accompanying "
-        "disease",
+        "Severe uncontrolled recurrent infection or other severe uncontrolled accompanying disease",
     ),
     (
         "EX07",
@@ -246,8 +245,14 @@ VISITS: tuple[VisitDef, ...] = (
     VisitDef("RAND", "Randomization", Anchor.RANDOMIZATION, 0, 0, 0, (), phase="screening"),
     *_folfox_visits(),
     VisitDef(
-        "EOT", "End of treatment", Anchor.END_OF_TREATMENT, 0, 0, 30,
-        ("end_of_treatment",), phase="closing",
+        "EOT",
+        "End of treatment",
+        Anchor.END_OF_TREATMENT,
+        0,
+        0,
+        30,
+        ("end_of_treatment",),
+        phase="closing",
     ),
     *_maintenance_visits(),
     *_follow_up_visits(),

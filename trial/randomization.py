@@ -681,8 +681,7 @@ def _store(
     codes = {parse_stratum_key(key)[0] for key in by_stratum}
     sites = {site.code: site for site in Site.objects.filter(code__in=codes)}
     errors = [
-        _("Site %(code)s does not exist.") % {"code": code}
-        for code in sorted(codes - set(sites))
+        _("Site %(code)s does not exist.") % {"code": code} for code in sorted(codes - set(sites))
     ]
     loaded = AllocationStratum.objects.filter(key__in=by_stratum).values_list("key", flat=True)
     errors += [
@@ -720,7 +719,10 @@ def _store(
         )
     logger.info(
         "Allocation list %s stored by %s: %d strata, %d entries",
-        allocation_list.pk, acting_user.get_username(), len(by_stratum), len(planned),
+        allocation_list.pk,
+        acting_user.get_username(),
+        len(by_stratum),
+        len(planned),
     )
     return allocation_list
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("ecrf.urls")),
     path("", views.home, name="home"),
     path("patients/<str:subject_id>/", views.patient_detail, name="patient_detail"),
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "ecrf/favicon.svg")),

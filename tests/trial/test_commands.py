@@ -63,8 +63,16 @@ def test_seed_demo_is_idempotent_and_follows_the_contract(db, settings):
     assert (Site.objects.count(), Membership.objects.count(), Patient.objects.count()) == counts
     assert set(Site.objects.values_list("code", flat=True)) == {"S01", "S02"}
     users = get_user_model().objects
-    for username in ("investigator1", "coordinator1", "monitor1", "investigator2",
-                     "coordinator2", "monitor2", "datamanager", "admin"):
+    for username in (
+        "investigator1",
+        "coordinator1",
+        "monitor1",
+        "investigator2",
+        "coordinator2",
+        "monitor2",
+        "datamanager",
+        "admin",
+    ):
         assert users.get(username=username).check_password(settings.DEMO_PASSWORD)
     assert users.get(username="admin").is_superuser
     assert Membership.objects.get(user__username="datamanager").site is None
@@ -89,8 +97,11 @@ def test_login_logout_and_password_change(client, inv_s01):
     assert "S01" in page and "Investigator" in page
     response = client.post(
         reverse("password_change"),
-        {"old_password": PASSWORD, "new_password1": "a-new-Pass-2027!",
-         "new_password2": "a-new-Pass-2027!"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-Pass-2027!",
+            "new_password2": "a-new-Pass-2027!",
+        },
     )
     assert response.status_code == 302
     client.post(reverse("logout"))

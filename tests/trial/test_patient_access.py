@@ -71,9 +71,7 @@ class TestAdmin:
         assert response.context["cl"].full_result_count == 1  # only pat_s01 exists for dm_s01
 
     @pytest.mark.parametrize("view", ["change", "history"])
-    def test_admin_object_pages_of_other_site_are_refused(
-        self, client, dm_s01, pat_s02, view
-    ):
+    def test_admin_object_pages_of_other_site_are_refused(self, client, dm_s01, pat_s02, view):
         client.force_login(dm_s01)
         response = client.get(reverse(f"admin:trial_patient_{view}", args=[pat_s02.pk]))
         assert response.status_code in (302, 403, 404)

@@ -65,7 +65,9 @@ def test_investigator_randomizes_own_patient_and_it_is_recorded(inv_s01, pat_s01
     entry = AllocationEntry.objects.get(stratum__key="S01|synchronous", position=1)
     assert randomization.entry == entry
     assert (randomization.arm, randomization.stratum, randomization.list_position) == (
-        entry.arm, "S01|synchronous", 1,
+        entry.arm,
+        "S01|synchronous",
+        1,
     )
     assert randomization.site == pat_s01.site
     assert randomization.randomized_by == inv_s01
@@ -130,7 +132,10 @@ def test_randomization_is_logged_in_the_access_log(inv_s01, pat_s01, s01_list):
     )
     log = AccessLog.objects.get(action=AccessAction.RANDOMIZATION)
     assert (log.user, log.username, log.site, log.ip_address) == (
-        inv_s01, "inv_s01", pat_s01.site, "10.1.2.3",
+        inv_s01,
+        "inv_s01",
+        pat_s01.site,
+        "10.1.2.3",
     )
     assert pat_s01.subject_id in log.detail
     assert "FOLFOX" not in log.detail
@@ -159,7 +164,8 @@ def test_ineligible_patient_is_refused_with_reasons_and_nothing_is_used(inv_s01,
     with pytest.raises(RandomizationRefused) as refused:
         randomize(pat_s01, inv_s01, postoperative_ctdna_positive=False, resection_margin="R1")
     assert [r.code for r in refused.value.refusals] == [
-        RefusalCode.RESECTION_NOT_R0, RefusalCode.CTDNA_NOT_POSITIVE,
+        RefusalCode.RESECTION_NOT_R0,
+        RefusalCode.CTDNA_NOT_POSITIVE,
     ]
     assert "negative" in str(refused.value)
     assert not Randomization.objects.exists()
@@ -197,9 +203,7 @@ def test_screen_failed_patient_is_refused(inv_s01, pat_s01, s01_list):
 # No entry left -----------------------------------------------------------------------------
 
 
-def test_exhausted_stratum_stops_with_clear_error_and_alerts_data_managers(
-    inv_s01, s01, caplog
-):
+def test_exhausted_stratum_stops_with_clear_error_and_alerts_data_managers(inv_s01, s01, caplog):
     load_list("S01", per_stratum=2)
     randomize(make_patient(s01), inv_s01)
     randomize(make_patient(s01), inv_s01)
@@ -213,7 +217,10 @@ def test_exhausted_stratum_stops_with_clear_error_and_alerts_data_managers(
     assert not Randomization.objects.filter(patient=third).exists()
     alert = DataManagerAlert.objects.get()
     assert (alert.kind, alert.site, alert.stratum, alert.patient) == (
-        AlertKind.STRATUM_EXHAUSTED, s01, "S01|synchronous", third,
+        AlertKind.STRATUM_EXHAUSTED,
+        s01,
+        "S01|synchronous",
+        third,
     )
     assert third.subject_id in alert.message and alert.resolved_at is None
     assert any(
@@ -312,8 +319,13 @@ def test_randomization_cannot_be_saved_again(randomized):
         lambda: AllocationEntry.objects.filter(randomization__isnull=True).delete(),
         lambda: AccessLog.objects.all().delete(),
     ],
-    ids=["update randomization", "delete randomization", "rewrite list", "delete unused entries",
-         "delete access log"],
+    ids=[
+        "update randomization",
+        "delete randomization",
+        "rewrite list",
+        "delete unused entries",
+        "delete access log",
+    ],
 )
 def test_database_refuses_to_change_final_rows(randomized, change):
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -349,7 +361,9 @@ def test_only_study_wide_data_managers_record_corrections(request, persona, rand
 def test_correction_needs_a_reason(datamanager, randomized):
     with pytest.raises(ValidationError):
         record_randomization_correction(
-            randomization=randomized, kind=CorrectionKind.OTHER, reason="  ",
+            randomization=randomized,
+            kind=CorrectionKind.OTHER,
+            reason="  ",
             acting_user=datamanager,
         )
 

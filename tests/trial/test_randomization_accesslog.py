@@ -30,7 +30,10 @@ def test_log_access_takes_user_and_address_from_the_request(inv_s01, s01):
     request.user = inv_s01
     log = log_access(action="signature", request=request, detail="Casebook signed", site=s01)
     assert (log.user, log.username, log.ip_address, log.site) == (
-        inv_s01, "inv_s01", "2001:db8::1", s01,
+        inv_s01,
+        "inv_s01",
+        "2001:db8::1",
+        s01,
     )
 
 
@@ -39,9 +42,15 @@ def test_log_access_without_request(db):
     assert (log.user, log.username, log.ip_address) == (None, "someone", None)
 
 
-@pytest.mark.parametrize("persona, allowed", [
-    ("datamanager", True), ("admin_user", True), ("dm_s01", False), ("mon_s01", False),
-])
+@pytest.mark.parametrize(
+    "persona, allowed",
+    [
+        ("datamanager", True),
+        ("admin_user", True),
+        ("dm_s01", False),
+        ("mon_s01", False),
+    ],
+)
 def test_access_log_in_the_admin_is_for_study_wide_auditors(client, request, persona, allowed):
     user = request.getfixturevalue(persona)
     user.is_staff = True

@@ -65,7 +65,10 @@ def test_stored_list_is_the_seeded_list(s01, s02, datamanager):
         seed=5, per_stratum=10, site_codes=["S01", "S02"], acting_user=datamanager
     )
     assert (stored.source, stored.seed, stored.per_stratum, stored.block_sizes) == (
-        AllocationSource.GENERATED, 5, 10, "2,4",
+        AllocationSource.GENERATED,
+        5,
+        10,
+        "2,4",
     )
     assert stored.created_by == datamanager
     expected = generate_list(seed=5, strata=strata_of_sites(["S01", "S02"]), per_stratum=10)
@@ -115,7 +118,8 @@ def test_import_stores_the_file_and_its_checksum(s01, datamanager):
     assert stored.source == AllocationSource.IMPORTED
     assert len(stored.file_sha256) == 64 and stored.file_name == "list.csv"
     assert list(AllocationEntry.objects.values_list("position", "arm")) == [
-        (1, "FOLFOX"), (2, "FOLFOX_CAPE"),
+        (1, "FOLFOX"),
+        (2, "FOLFOX_CAPE"),
     ]
 
 
@@ -145,11 +149,21 @@ def test_generate_command_stores_the_list_as_the_system_account(s01, s02, capsys
 
 
 def test_statistician_reproduces_the_stored_list_with_the_seed(s01, datamanager, tmp_path):
-    call_command("generate_allocation_list", "--seed", "2026", "--per-stratum", "12",
-                 "--user", "datamanager")
+    call_command(
+        "generate_allocation_list", "--seed", "2026", "--per-stratum", "12", "--user", "datamanager"
+    )
     dry = io.StringIO()
-    call_command("generate_allocation_list", "--seed", "2026", "--per-stratum", "12",
-                 "--sites", "S01", "--dry-run", stdout=dry)
+    call_command(
+        "generate_allocation_list",
+        "--seed",
+        "2026",
+        "--per-stratum",
+        "12",
+        "--sites",
+        "S01",
+        "--dry-run",
+        stdout=dry,
+    )
     out = tmp_path / "list.csv"
     call_command("export_allocation_list", "--user", "datamanager", "--out", str(out))
     columns = ("stratum", "position", "arm", "block", "block_size")
@@ -165,7 +179,9 @@ def test_generate_command_refuses_bad_parameters(s01):
 
 def test_import_command(s01, datamanager, tmp_path):
     path = tmp_path / "list.csv"
-    path.write_text("stratum,position,arm\nS01|metachronous,1,FOLFOX_CAPE\nS01|metachronous,2,FOLFOX\n")
+    path.write_text(
+        "stratum,position,arm\nS01|metachronous,1,FOLFOX_CAPE\nS01|metachronous,2,FOLFOX\n"
+    )
     call_command("import_allocation_list", str(path), "--user", "datamanager")
     assert AllocationEntry.objects.count() == 2
 
@@ -292,8 +308,9 @@ def test_nobody_can_add_change_or_delete_list_entries_in_the_admin(client, datam
     assert AllocationEntry.objects.get(pk=entry.pk).arm == entry.arm
 
 
-def test_randomizations_in_the_admin_are_scoped_and_read_only(client, dm_s01, inv_s02, s02,
-                                                              randomized_s01):
+def test_randomizations_in_the_admin_are_scoped_and_read_only(
+    client, dm_s01, inv_s02, s02, randomized_s01
+):
     generate_allocation_list(seed=3, per_stratum=4, site_codes=["S02"], acting_user=system_user())
     randomize_patient(
         patient=make_patient(s02), facts=eligible_facts(), strata=Strata(False), acting_user=inv_s02
@@ -332,9 +349,12 @@ def test_site_data_manager_cannot_record_a_correction(client, dm_s01, randomized
 @pytest.fixture
 def alert_s01(inv_s01, s01):
     generate_allocation_list(seed=1, per_stratum=2, site_codes=["S01"], acting_user=system_user())
+
     def randomize():
         randomize_patient(
-            patient=make_patient(s01), facts=eligible_facts(), strata=Strata(True),
+            patient=make_patient(s01),
+            facts=eligible_facts(),
+            strata=Strata(True),
             acting_user=inv_s01,
         )
 
@@ -345,10 +365,16 @@ def alert_s01(inv_s01, s01):
     return DataManagerAlert.objects.get()
 
 
-@pytest.mark.parametrize("persona, sees", [
-    ("datamanager", True), ("dm_s01", True), ("admin_user", True), ("inv_s01", False),
-    ("mon_s01", False),
-])
+@pytest.mark.parametrize(
+    "persona, sees",
+    [
+        ("datamanager", True),
+        ("dm_s01", True),
+        ("admin_user", True),
+        ("inv_s01", False),
+        ("mon_s01", False),
+    ],
+)
 def test_alerts_are_shown_to_data_managers(client, request, persona, sees, alert_s01):
     user = request.getfixturevalue(persona)
     user.is_staff = True

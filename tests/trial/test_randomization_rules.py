@@ -116,28 +116,71 @@ REFUSED = [
         ["2026-03-11", "2026-03-10"],
         id="consent tomorrow",
     ),
-    pytest.param({"birth_year": None}, RefusalCode.AGE_UNKNOWN, "", ["year of birth"],
-                 id="no birth year"),
-    pytest.param({"birth_year": 2026 - 17}, RefusalCode.AGE_OUT_OF_RANGE, "",
-                 ["17", "18 to 75"], id="age 17"),
-    pytest.param({"birth_year": 2026 - 76}, RefusalCode.AGE_OUT_OF_RANGE, "",
-                 ["76", "1950", "18 to 75"], id="age 76"),
-    pytest.param({"resection_margin": "R1"}, RefusalCode.RESECTION_NOT_R0, "", ["R1", "R0"],
-                 id="R1"),
-    pytest.param({"resection_margin": "R2", "ablation_used": True},
-                 RefusalCode.RESECTION_NOT_R0, "", ["R2"], id="R2 with ablation"),
-    pytest.param({"resection_margin": None}, RefusalCode.RESECTION_NOT_R0, "",
-                 ["not recorded"], id="margin missing"),
-    pytest.param({"ecog": 3, "asa": 4}, RefusalCode.PERFORMANCE_STATUS, "",
-                 ["ECOG: 3", "ASA: IV"], id="ECOG 3 and ASA IV"),
-    pytest.param({"ecog": None, "asa": None}, RefusalCode.PERFORMANCE_STATUS, "",
-                 ["not recorded"], id="ECOG and ASA missing"),
-    pytest.param({"postoperative_ctdna_positive": False}, RefusalCode.CTDNA_NOT_POSITIVE, "",
-                 ["negative"], id="ctDNA negative"),
-    pytest.param({"postoperative_ctdna_positive": None}, RefusalCode.CTDNA_NOT_POSITIVE, "",
-                 ["No postoperative ctDNA"], id="ctDNA missing"),
-    pytest.param({"already_randomized": True}, RefusalCode.ALREADY_RANDOMIZED, "",
-                 ["already been randomized"], id="already randomized"),
+    pytest.param(
+        {"birth_year": None}, RefusalCode.AGE_UNKNOWN, "", ["year of birth"], id="no birth year"
+    ),
+    pytest.param(
+        {"birth_year": 2026 - 17}, RefusalCode.AGE_OUT_OF_RANGE, "", ["17", "18 to 75"], id="age 17"
+    ),
+    pytest.param(
+        {"birth_year": 2026 - 76},
+        RefusalCode.AGE_OUT_OF_RANGE,
+        "",
+        ["76", "1950", "18 to 75"],
+        id="age 76",
+    ),
+    pytest.param(
+        {"resection_margin": "R1"}, RefusalCode.RESECTION_NOT_R0, "", ["R1", "R0"], id="R1"
+    ),
+    pytest.param(
+        {"resection_margin": "R2", "ablation_used": True},
+        RefusalCode.RESECTION_NOT_R0,
+        "",
+        ["R2"],
+        id="R2 with ablation",
+    ),
+    pytest.param(
+        {"resection_margin": None},
+        RefusalCode.RESECTION_NOT_R0,
+        "",
+        ["not recorded"],
+        id="margin missing",
+    ),
+    pytest.param(
+        {"ecog": 3, "asa": 4},
+        RefusalCode.PERFORMANCE_STATUS,
+        "",
+        ["ECOG: 3", "ASA: IV"],
+        id="ECOG 3 and ASA IV",
+    ),
+    pytest.param(
+        {"ecog": None, "asa": None},
+        RefusalCode.PERFORMANCE_STATUS,
+        "",
+        ["not recorded"],
+        id="ECOG and ASA missing",
+    ),
+    pytest.param(
+        {"postoperative_ctdna_positive": False},
+        RefusalCode.CTDNA_NOT_POSITIVE,
+        "",
+        ["negative"],
+        id="ctDNA negative",
+    ),
+    pytest.param(
+        {"postoperative_ctdna_positive": None},
+        RefusalCode.CTDNA_NOT_POSITIVE,
+        "",
+        ["No postoperative ctDNA"],
+        id="ctDNA missing",
+    ),
+    pytest.param(
+        {"already_randomized": True},
+        RefusalCode.ALREADY_RANDOMIZED,
+        "",
+        ["already been randomized"],
+        id="already randomized",
+    ),
 ]
 
 
@@ -195,7 +238,10 @@ def test_malformed_stratum_keys_are_rejected(key):
 
 def test_each_site_has_a_synchronous_and_a_metachronous_stratum():
     assert strata_of_sites(["S02", "S01"]) == [
-        "S01|synchronous", "S01|metachronous", "S02|synchronous", "S02|metachronous",
+        "S01|synchronous",
+        "S01|metachronous",
+        "S02|synchronous",
+        "S02|metachronous",
     ]
 
 

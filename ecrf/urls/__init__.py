@@ -1,0 +1,6 @@
+"""The eCRF's pages, one module per area; every view scopes through trial.access."""
+
+from . import audit, enrolment, entry, exports
+
+app_name = "ecrf"
+urlpatterns = [*entry.urlpatterns, *enrolment.urlpatterns, *audit.urlpatterns, *exports.urlpatterns]
