@@ -17,6 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ecrf import ctcae
 from ecrf.dosing import dose_deviation, needs_deviation_reason
 from ecrf.models import FORMS_BY_CODE, YesNoUnknown
 from ecrf.models.baseline import Asa, ResectionMargin
@@ -719,6 +720,53 @@ def fatal_without_death_criterion(form, values, ctx):
         yield (
             "aesdth",
             _("A fatal event is serious: mark it serious with the criterion 'results in death'."),
+        )
+
+
+@check(
+    "AE10",
+    forms=("adverse_event",),
+    item="aeptcd",
+    hard=HARD,
+    rule=gettext_lazy("The event is a CTCAE v5.0 term."),
+)
+def unknown_ctcae_term(form, values, ctx):
+    code = _text(values, "aeptcd")
+    if code:
+        try:
+            ctcae.term_by_code(code)
+        except KeyError:
+            yield (
+                "aeptcd",
+                _("%(code)s is not a CTCAE v5.0 term; choose the term from the list.")
+                % {"code": code},
+            )
+
+
+@check(
+    "AE11",
+    forms=("adverse_event",),
+    item="aetoxgr",
+    hard=HARD,
+    rule=gettext_lazy("The grade exists in CTCAE v5.0 for the chosen term."),
+)
+def grade_not_defined_for_term(form, values, ctx):
+    code, grade = _text(values, "aeptcd"), _number(values, "aetoxgr")
+    if not code or grade is None:
+        return
+    try:
+        grades = ctcae.grades_for(code)
+    except KeyError:
+        return  # AE10 names the unknown term
+    if int(grade) not in grades:
+        yield (
+            "aetoxgr",
+            _("CTCAE v5.0 defines grades %(grades)s for %(term)s; grade %(grade)d does not exist.")
+            % {
+                "grades": ", ".join(str(g) for g in sorted(grades)),
+                "term": ctcae.term_by_code(code).term,
+                "grade": int(grade),
+            },
         )
 
 

@@ -16,7 +16,6 @@ from django.utils import timezone
 from trial import protocol
 from trial.demo import create_demo_accounts
 from trial.models import AllocationStratum, Patient, Sex, Site
-from trial.patients import register_patient
 from trial.protocol import Arm
 from trial.randomization import arm_of, generate_allocation_list
 
@@ -96,6 +95,7 @@ def _screening(patient, user, clock, rng, consent: date, *, eligible=True):
             patient,
             user,
             {"mhterm": "Hypertension", "mhstdat": consent - timedelta(days=2000), "mhongo": True},
+            visit_code="SCR",
         )
         _create(
             PrimaryTumour,
@@ -304,52 +304,53 @@ def _capecitabine(patient, user, clock, start: date, cycles: int) -> date:
 
 
 def _follow_up(patient, user, clock, rng, until: date, *, recurrence_on: date | None = None):
-    for visit in Visit.objects.filter(patient=patient, phase="follow_up").order_by("sequence"):
+    """Follow-up visits up to a date; after a recurrence only survival is followed."""
+    recurred_on = None
+    visits = Visit.objects.filter(patient=patient, phase="follow_up").order_by("sequence")
+    for visit in list(visits):
         if visit.target_date > until:
             break
         day = visit.target_date
-        recurred = bool(recurrence_on and day >= recurrence_on)
         with clock.at(day):
-            _create(
-                TumourAssessment,
-                patient,
-                user,
-                {
-                    "trdat": day,
-                    "trmethod": "CT",
-                    "new_lesions": recurred,
-                    "recurrence": recurred,
-                    "site_liver": recurred,
-                },
-                visit_code=visit.code,
-            )
-            _create(
-                CeaTest,
-                patient,
-                user,
-                {
-                    "lbdat": day,
-                    "cea": Decimal(str(round(rng.uniform(1, 4) * (8 if recurred else 1), 1))),
-                },
-                visit_code=visit.code,
-            )
+            if recurred_on is None:
+                recurred = bool(recurrence_on and day >= recurrence_on)
+                _create(
+                    TumourAssessment,
+                    patient,
+                    user,
+                    {
+                        "trdat": day,
+                        "trmethod": "CT",
+                        "new_lesions": recurred,
+                        "recurrence": recurred,
+                        "site_liver": recurred,
+                    },
+                    visit_code=visit.code,
+                )
+                cea = rng.uniform(1, 4) * (8 if recurred else 1)
+                _create(
+                    CeaTest,
+                    patient,
+                    user,
+                    {"lbdat": day, "cea": Decimal(f"{cea:.1f}")},
+                    visit_code=visit.code,
+                )
+                if recurred:
+                    _create(
+                        Recurrence,
+                        patient,
+                        user,
+                        {"rsdat": day, "confirmed_by": "imaging", "site_liver": True},
+                    )
+                    recurred_on = day
             _create(
                 SurvivalFollowUp,
                 patient,
                 user,
                 {"contact_date": day, "vital_status": "alive", "lkadat": day},
-                visit_code=visit.code,
+                visit_code=Visit.objects.get(pk=visit.pk).code,
             )
-        if recurred:
-            with clock.at(day):
-                _create(
-                    Recurrence,
-                    patient,
-                    user,
-                    {"rsdat": day, "confirmed_by": "imaging", "site_liver": True},
-                )
-            return day
-    return None
+    return recurred_on
 
 
 def _end_of_treatment(patient, user, clock, day: date, reason: str):
@@ -364,7 +365,7 @@ def build_patient(*, site: Site, state: str, consent: date, user, index: int) ->
     rng = random.Random(f"{DEMO_SEED}-{site.code}-{index}")
     clock = Clock(site)
     with clock.at(consent):
-        patient = register_patient(
+        patient = enrolment.register_patient(
             site=site,
             sex=rng.choice([Sex.MALE, Sex.FEMALE]),
             birth_year=consent.year - rng.randint(38, 72),
@@ -418,26 +419,17 @@ def build_patient(*, site: Site, state: str, consent: date, user, index: int) ->
     if state == "follow_up":
         _follow_up(patient, user, clock, rng, today)
     elif state == "died":
-        recurred = (
-            _follow_up(
-                patient, user, clock, rng, today, recurrence_on=randomized + timedelta(days=300)
-            )
-            or today
-        )
-        death = min(recurred + timedelta(days=150), today - timedelta(days=5))
+        recurrence = randomized + timedelta(days=300)
+        death = min(recurrence + timedelta(days=150), today - timedelta(days=5))
+        _follow_up(patient, user, clock, rng, death - timedelta(days=1), recurrence_on=recurrence)
         with clock.at(death + timedelta(days=2)):
             _create(Death, patient, user, {"dthdat": death, "cause": "disease"})
             _create(EndOfStudy, patient, user, {"dsstdat": death, "dsdecod": "death"})
     elif state == "completed":
-        last = _follow_up(patient, user, clock, rng, today) or today
-        end = randomized + timedelta(days=round(protocol.FOLLOW_UP_YEARS * 365.25))
-        with clock.at(min(max(end, last), today)):
-            _create(
-                EndOfStudy,
-                patient,
-                user,
-                {"dsstdat": min(max(end, last), today), "dsdecod": "completed"},
-            )
+        _follow_up(patient, user, clock, rng, today)
+        end = min(randomized + timedelta(days=round(protocol.FOLLOW_UP_YEARS * 365.25)), today)
+        with clock.at(end):
+            _create(EndOfStudy, patient, user, {"dsstdat": end, "dsdecod": "completed"})
     return patient
 
 

@@ -18,6 +18,7 @@ from .models import (
     EndOfStudy,
     EndOfTreatment,
     FolfoxCycle,
+    Recurrence,
     SurvivalFollowUp,
     Visit,
     VitalSigns,
@@ -36,6 +37,7 @@ class PatientFacts:
     end_of_study_date: date | None
     end_of_study_reason: str
     last_contact_date: date | None
+    recurrence_date: date | None
     height_cm: float | None
     postoperative_ctdna_positive: bool
 
@@ -63,6 +65,7 @@ def facts_for(patient: Patient) -> PatientFacts:
     vitals = _live(VitalSigns, patient).exclude(height=None).order_by("-vsdat", "-pk").first()
     first_folfox = _live(FolfoxCycle, patient).aggregate(first=Min("exstdat"))["first"]
     last_contact = _live(SurvivalFollowUp, patient).aggregate(last=Max("lkadat"))["last"]
+    recurrence = _live(Recurrence, patient).aggregate(first=Min("rsdat"))["first"]
     ctdna_positive = (
         _live(CtdnaSample, patient)
         .filter(timepoint=CtdnaTimepoint.POST_SURGERY, result=CtdnaResult.POSITIVE)
@@ -78,6 +81,7 @@ def facts_for(patient: Patient) -> PatientFacts:
         end_of_study_date=eos.dsstdat if eos else None,
         end_of_study_reason=eos.dsdecod if eos else "",
         last_contact_date=last_contact,
+        recurrence_date=recurrence,
         height_cm=float(vitals.height) if vitals else None,
         postoperative_ctdna_positive=ctdna_positive,
     )
@@ -94,6 +98,7 @@ def anchors_for(patient: Patient, facts: PatientFacts) -> schedule.Anchors:
         screen_failed=facts.screen_failed,
         death=facts.death_date,
         end_of_study=facts.end_of_study_date,
+        recurrence=facts.recurrence_date,
     )
 
 

@@ -20,6 +20,7 @@ class Anchors:
     screen_failed: bool = False
     death: date | None = None
     end_of_study: date | None = None
+    recurrence: date | None = None
 
 
 @dataclass(frozen=True)
@@ -56,14 +57,14 @@ def _anchor_date(visit: VisitDef, a: Anchors) -> date | None:
     return None
 
 
-def _first_cycle(a: Anchors) -> PlannedVisit:
+def _first_cycle(a: Anchors, sequence: int) -> PlannedVisit:
     """Before the first dose is given, cycle 1 is due within 28 days of randomization."""
     visit = protocol.visit_def("C01")
     return PlannedVisit(
         visit.code,
         visit.name,
         visit.phase,
-        0,
+        sequence,
         a.randomization,
         a.randomization,
         a.randomization + timedelta(days=protocol.FIRST_FOLFOX_WITHIN_DAYS),
@@ -86,7 +87,7 @@ def planned_visits(a: Anchors) -> list[PlannedVisit]:
         if a.arm and a.arm not in visit.arms:
             continue
         if visit.code == "C01" and not a.first_folfox and a.randomization:
-            plan.append(_first_cycle(a))
+            plan.append(_first_cycle(a, sequence))
             continue
         anchor = _anchor_date(visit, a)
         if anchor is None:
@@ -95,8 +96,11 @@ def planned_visits(a: Anchors) -> list[PlannedVisit]:
         if a.end_of_treatment and visit.phase in ("treatment", "maintenance"):
             if target > a.end_of_treatment:
                 continue  # treatment stopped early: later cycles are not expected
-        if cutoff and target - timedelta(days=visit.window_before) > cutoff:
+        if cutoff and target > cutoff:
             continue
+        forms = visit.forms
+        if a.recurrence and visit.phase == "follow_up" and target > a.recurrence:
+            forms = protocol.FOLLOW_UP_FORMS_AFTER_RECURRENCE
         plan.append(
             PlannedVisit(
                 visit.code,
@@ -106,7 +110,7 @@ def planned_visits(a: Anchors) -> list[PlannedVisit]:
                 target,
                 target - timedelta(days=visit.window_before),
                 target + timedelta(days=visit.window_after),
-                visit.forms,
+                forms,
             )
         )
     return plan

@@ -5,7 +5,6 @@ from django.contrib.auth import get_user_model
 
 from trial.history import record_save, system_user
 from trial.models import Membership, Site
-from trial.patients import register_patient
 
 PASSWORD = "test-pass-2026"
 
@@ -44,6 +43,13 @@ def member(username: str, role: str, site: Site | None, **user_fields):
 
 
 def make_patient(site: Site, *, acting_user=None, **fields):
+    """A registered patient with the screening visit open, as the registration page does."""
+    from ecrf import patient_state
+    from trial.patients import register_patient
+
     defaults = {"sex": "F", "birth_year": 1970}
     defaults.update(fields)
-    return register_patient(site=site, acting_user=acting_user or system_user(), **defaults)
+    user = acting_user or system_user()
+    patient = register_patient(site=site, acting_user=user, **defaults)
+    patient_state.refresh(patient, acting_user=user)
+    return patient

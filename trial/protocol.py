@@ -172,11 +172,11 @@ class VisitDef:
     phase: str = "treatment"  # screening, treatment, maintenance, follow_up, closing
 
 
+# Medical history is a log (a patient may have none), so it is not counted as missing.
 SCREENING_FORMS = (
     "consent",
     "demographics",
     "eligibility",
-    "medical_history",
     "primary_tumour",
     "liver_resection",
     "performance_status",
@@ -185,6 +185,8 @@ SCREENING_FORMS = (
     "ctdna",
 )
 FOLLOW_UP_FORMS = ("tumour_assessment", "cea", "survival")
+# After recurrence PFS is known: follow-up visits ask only for survival (CONVENTION).
+FOLLOW_UP_FORMS_AFTER_RECURRENCE = ("survival",)
 MONTH_DAYS = 365.25 / 12
 
 
@@ -263,7 +265,7 @@ FIRST_FOLFOX_WITHIN_DAYS = 28  # first cycle within 4 weeks of randomization (CO
 FOLLOW_UP_YEARS = 5  # PROTOCOL design: follow-up to 5 years (CONVENTION for the split)
 
 # Forms that may be filled at any time once a patient is in the study (log forms).
-LOG_FORMS = ("adverse_event", "concomitant_medication", "protocol_deviation")
+LOG_FORMS = ("medical_history", "adverse_event", "concomitant_medication", "protocol_deviation")
 # Forms that close a patient's record; the only ones expected after death.
 DEATH_FORMS = ("death", "end_of_study")
 

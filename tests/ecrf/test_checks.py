@@ -335,6 +335,24 @@ BASELINE_CASES = [
 
 AE_START = date(2025, 4, 1)
 AE_CASES = [
+    case("AE10", "adverse_event", {"aeptcd": "99999999"}, [("aeptcd", HARD)], "unknown-code"),
+    case("AE10", "adverse_event", {"aeptcd": "10002272"}, [], "anemia"),
+    # Nausea (10028813) stops at grade 3; Disseminated intravascular coagulation starts at 2.
+    case(
+        "AE11",
+        "adverse_event",
+        {"aeptcd": "10028813", "aetoxgr": 4},
+        [("aetoxgr", HARD)],
+        "nausea-grade-4",
+    ),
+    case("AE11", "adverse_event", {"aeptcd": "10028813", "aetoxgr": 3}, [], "nausea-grade-3"),
+    case(
+        "AE11",
+        "adverse_event",
+        {"aeptcd": "10013442", "aetoxgr": 1},
+        [("aetoxgr", HARD)],
+        "dic-grade-1",
+    ),
     case(
         "AE01",
         "adverse_event",
@@ -1112,8 +1130,10 @@ def test_items_not_entered_or_of_odd_types_are_skipped(form, kind):
         "odd": _odd_values(names),
     }[kind]
     ctx = FormContext(today=TODAY)
-    # Only the not-randomized rule speaks: it needs no items.
-    assert {f.check_id for f in check_form(form, values, ctx)} <= {"TRT01"}
+    # Only the not-randomized rule speaks (it needs no items), and AE10 about a term code
+    # that is text but no CTCAE code ("x").
+    allowed = {"TRT01"} | ({"AE10"} if kind == "odd" else set())
+    assert {f.check_id for f in check_form(form, values, ctx)} <= allowed
 
 
 def test_an_adverse_event_after_the_last_contact_is_fine():

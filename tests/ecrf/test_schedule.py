@@ -95,7 +95,7 @@ def test_nothing_is_expected_after_death():
     )
     assert "FU06" in visits  # target day 183, before death
     assert "FU09" not in visits
-    assert all(v.window_start <= death for v in visits.values())
+    assert all(v.target <= death for v in visits.values())
 
 
 def test_planned_treatment_end_by_arm():
@@ -114,3 +114,10 @@ def test_planned_treatment_end_by_arm():
 )
 def test_overdue_means_window_closed_with_a_form_missing(window_end, missing, today, overdue):
     assert is_overdue(window_end=window_end, forms_missing=missing, today=today) is overdue
+
+
+def test_after_recurrence_follow_up_asks_only_for_survival():
+    recurrence = RAND + timedelta(days=200)
+    visits = by_code(Anchors(randomization=RAND, arm=Arm.FOLFOX_ALONE, recurrence=recurrence))
+    assert "tumour_assessment" in visits["FU06"].forms  # day 183, before the recurrence
+    assert visits["FU09"].forms == ("survival",)
