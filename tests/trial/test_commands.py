@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
-from trial.models import Membership, Patient, Site
+from trial.models import Membership, Patient, PatientStatus, Site
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,8 +77,9 @@ def test_seed_demo_is_idempotent_and_follows_the_contract(db, settings):
     assert users.get(username="admin").is_superuser
     assert Membership.objects.get(user__username="datamanager").site is None
     assert Membership.objects.get(user__username="monitor2").site.code == "S02"
-    assert Patient.objects.filter(site__code="S01").exists()
-    assert Patient.objects.filter(site__code="S02").exists()
+    for site in ("S01", "S02"):
+        statuses = set(Patient.objects.filter(site__code=site).values_list("status", flat=True))
+        assert statuses == set(PatientStatus.values), site
 
 
 @pytest.mark.parametrize("demo, shown", [(True, True), (False, False)])
