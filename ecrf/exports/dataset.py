@@ -1,0 +1,171 @@
+"""The study dataset as one ZIP: the tables in one format, the data dictionary, a manifest.
+
+`start_export` checks that the user may export, logs the export and returns it; its `chunks()`
+writes the ZIP as it streams, inside one read-only snapshot of the database, so the files agree
+with each other and neither the server nor the command holds a whole table in memory.
+"""
+
+import csv
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC
+from types import ModuleType
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.encoding import force_str
+
+from trial import access, protocol
+from trial.access import Action
+from trial.accesslog import log_access
+from trial.models import AccessAction, Site
+
+from .. import dictionary
+from . import csv as csv_format
+from .archive import Archive, Sink
+from .tables import Output, Scope, Table, dataset_tables
+
+FORMATS: dict[str, ModuleType] = {"csv": csv_format}
+DICTIONARY_FILE = "dictionary.csv"
+MANIFEST_FILE = "manifest.json"
+DICTIONARY_COLUMNS = ("file", "column", *dictionary.COLUMNS)
+
+
+def may_export(user) -> bool:
+    """Data managers (of the whole study or of listed sites) and administrators."""
+    return access.sites_for(user, action=Action.EXPORT).exists()
+
+
+@dataclass
+class DatasetExport:
+    """One export: who, which format, which scope. `chunks()` writes the ZIP as it goes."""
+
+    user: object
+    format: str
+    scope: Scope
+    started_at: object
+    manifest: dict | None = None
+
+    @property
+    def filename(self) -> str:
+        stamp = self.started_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        where = f"_{self.scope.site.code}" if self.scope.site is not None else ""
+        return f"{protocol.TRIAL_ID}_{self.format}{where}_{stamp}.zip"
+
+    def chunks(self) -> Iterator[bytes]:
+        module = FORMATS[self.format]
+        sink = Sink()
+        with translation.override("en"), _snapshot():
+            archive = Archive(sink)
+            tables = dataset_tables()
+            _write_dictionary(archive, module, tables)
+            yield sink.take()
+            for _step in module.write(archive, tables, self.scope):
+                if data := sink.take():
+                    yield data
+            self.manifest = _manifest(self, module, tables, archive)
+            with archive.text(MANIFEST_FILE) as out:
+                json.dump(self.manifest, out, indent=2, ensure_ascii=False)
+            archive.close()
+            yield sink.take()
+
+
+def start_export(
+    *, user, format: str, site: Site | None = None, patients: QuerySet | None = None, request=None
+) -> DatasetExport:
+    """Check the user may export, log it, and return the export ready to stream.
+
+    Raises PermissionDenied when the user may export nothing, Http404 for a site that is not
+    one of their export sites. patients (a scoped queryset) narrows the export to them.
+    """
+    if format not in FORMATS:
+        raise ValueError(f"Unknown export format {format!r}.")
+    sites = access.sites_for(user, action=Action.EXPORT)
+    if not sites.exists():
+        raise PermissionDenied
+    if site is not None and not sites.filter(pk=site.pk).exists():
+        raise Http404
+    scope = Scope(user=user, site=site, patients=patients)
+    who = "selected patients" if patients is not None else "all patients"
+    codes = ", ".join(scope.sites().values_list("code", flat=True))
+    log_access(
+        action=AccessAction.EXPORT,
+        user=user,
+        request=request,
+        site=site,
+        detail=f"Study dataset ({format}): sites {codes}; {who}.",
+    )
+    return DatasetExport(user=user, format=format, scope=scope, started_at=timezone.now())
+
+
+@contextmanager
+def _snapshot():
+    """One transaction for the whole export; on PostgreSQL a read-only repeatable read."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
+def dictionary_rows(module: ModuleType, tables: list[Table]) -> Iterator[list[str]]:
+    """One row per column of every file, in the order the files hold them."""
+    for table in tables:
+        for output in module.layout(table):
+            yield [module.file_name(table), output.name, *_describe(table, output)]
+
+
+def _describe(table: Table, output: Output) -> list[str]:
+    column = output.column
+    label = force_str(column.label)
+    if output.decoded:
+        return [table.name, column.name, "", f"{label} (label)", "text", "", "", "no", "no"]
+    return [
+        table.name,
+        column.name,
+        column.cdash,
+        label,
+        column.type,
+        column.unit,
+        "; ".join(f"{code}={text}" for code, text in column.codelist),
+        "yes" if column.required else "no",
+        "yes" if column.derived else "no",
+    ]
+
+
+def _write_dictionary(archive: Archive, module: ModuleType, tables: list[Table]) -> None:
+    with archive.text(DICTIONARY_FILE) as out:
+        writer = csv.writer(out)
+        writer.writerow(DICTIONARY_COLUMNS)
+        writer.writerows(dictionary_rows(module, tables))
+
+
+def _manifest(export: DatasetExport, module, tables: list[Table], archive: Archive) -> dict:
+    scope = export.scope
+    return {
+        "study": protocol.TRIAL_ID,
+        "format": export.format,
+        "exported_at": export.started_at.astimezone(UTC).isoformat(),
+        "exported_by": export.user.get_username(),
+        "scope": {
+            "sites": list(scope.sites().order_by("code").values_list("code", flat=True)),
+            "patients": "selected" if scope.patients is not None else "all",
+        },
+        "tables": [
+            {
+                "table": table.name,
+                "file": module.file_name(table),
+                "rows": archive.rows.get(table.name, 0),
+            }
+            for table in tables
+        ],
+        "files": [{"name": f.name, "bytes": f.size, "sha256": f.sha256} for f in archive.files],
+    }
