@@ -27,10 +27,17 @@ from trial.models import AccessAction, Site
 
 from .. import dictionary
 from . import csv as csv_format
+from . import sas, spss, stata, xlsx
 from .archive import Archive, Sink
 from .tables import Output, Scope, Table, dataset_tables
 
-FORMATS: dict[str, ModuleType] = {"csv": csv_format}
+FORMATS: dict[str, ModuleType] = {
+    "csv": csv_format,
+    "xlsx": xlsx,
+    "sas": sas,
+    "stata": stata,
+    "spss": spss,
+}
 DICTIONARY_FILE = "dictionary.csv"
 MANIFEST_FILE = "manifest.json"
 DICTIONARY_COLUMNS = ("file", "column", *dictionary.COLUMNS)

@@ -100,13 +100,17 @@ def build_personas() -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def study(django_db_setup, django_db_blocker):
+def rolled_back(django_db_blocker, build):
     """Built once per module in a transaction rolled back afterwards; each test runs in a
     savepoint within it."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield build_study()
+        yield build()
         transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def study(django_db_setup, django_db_blocker):
+    yield from rolled_back(django_db_blocker, build_study)
 
 
 def export_zip(user, fmt="csv", **kwargs) -> zipfile.ZipFile:
