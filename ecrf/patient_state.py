@@ -148,3 +148,13 @@ def refresh(patient: Patient, *, acting_user) -> PatientFacts:
     )
     update_status(patient, status_facts, acting_user=acting_user, reason="Status from forms")
     return facts
+
+
+# Forms whose dates anchor the schedule or decide the study status.
+STATE_FORMS = (Consent, FolfoxCycle, EndOfTreatment, Death, EndOfStudy, Recurrence)
+
+
+def refresh_after(crf, *, acting_user) -> None:
+    """Refresh the patient after a form was saved, when that form can change anything."""
+    if isinstance(crf, STATE_FORMS):
+        refresh(crf.patient, acting_user=acting_user)

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from trial import access
 from trial.access import Action
+from trial.accesslog import log_access
 from trial.history import record_save
-from trial.models import Patient
+from trial.models import AccessAction, Patient
 
 from . import checks, derivations, patient_state
 from .models import Crf, FormStatus, Visit
@@ -199,7 +200,7 @@ def crf_create(
     record_save(crf, acting_user=acting_user, reason="Form created")
     if complete:
         _record_findings(crf, soft, acting_user)
-    patient_state.refresh(patient, acting_user=acting_user)
+    patient_state.refresh_after(crf, acting_user=acting_user)
     return crf
 
 
@@ -254,7 +255,7 @@ def crf_save(
     record_save(fresh, acting_user=acting_user, reason=reason.strip() or default_reason)
     if fresh.is_done:
         _record_findings(fresh, soft, acting_user)
-    patient_state.refresh(fresh.patient, acting_user=acting_user)
+    patient_state.refresh_after(fresh, acting_user=acting_user)
     return fresh
 
 
@@ -290,11 +291,17 @@ def crf_verify(*, crf: Crf, acting_user, loaded_version: int | None = None) -> C
 
 
 @transaction.atomic
-def crf_sign(*, crf: Crf, acting_user, password: str, loaded_version: int | None = None) -> Crf:
-    """The investigator's e-signature: re-entering the password is the signature act."""
+def crf_sign(
+    *, crf: Crf, acting_user, password: str, loaded_version: int | None = None, request=None
+) -> Crf:
+    """The investigator's e-signature: re-entering the password is the signature act.
+
+    The signature is recorded in the form's history and in the access log (with the
+    request's address when given).
+    """
     if not acting_user.check_password(password):
         raise InvalidData({"password": [_("The password is not correct; nothing was signed.")]})
-    return _transition(
+    signed = _transition(
         crf,
         action=Action.SIGN,
         acting_user=acting_user,
@@ -305,6 +312,17 @@ def crf_sign(*, crf: Crf, acting_user, password: str, loaded_version: int | None
         signed_at=timezone.now(),
         signed_by=acting_user,
     )
+    log_access(
+        action=AccessAction.SIGNATURE,
+        user=acting_user,
+        request=request,
+        detail=(
+            f"{signed.patient.subject_id} {signed.FORM_CODE} #{signed.pk} "
+            f"version {signed.version} signed."
+        ),
+        site=signed.site,
+    )
+    return signed
 
 
 @transaction.atomic
@@ -352,7 +370,7 @@ def crf_mark_entered_in_error(*, crf: Crf, acting_user, reason: str) -> Crf:
     fresh.entered_in_error = True
     fresh.version += 1
     record_save(fresh, acting_user=acting_user, reason=reason.strip())
-    patient_state.refresh(fresh.patient, acting_user=acting_user)
+    patient_state.refresh_after(fresh, acting_user=acting_user)
     return fresh
 
 
