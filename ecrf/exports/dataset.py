@@ -27,7 +27,7 @@ from trial.models import AccessAction, Site
 
 from .. import dictionary
 from . import csv as csv_format
-from . import sas, spss, stata, xlsx
+from . import odm, sas, spss, stata, xlsx
 from .archive import Archive, Sink
 from .tables import Output, Scope, Table, dataset_tables
 
@@ -37,6 +37,7 @@ FORMATS: dict[str, ModuleType] = {
     "sas": sas,
     "stata": stata,
     "spss": spss,
+    "odm": odm,
 }
 DICTIONARY_FILE = "dictionary.csv"
 MANIFEST_FILE = "manifest.json"
