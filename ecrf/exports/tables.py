@@ -109,8 +109,11 @@ class Table:
         return tuple(c for c in self.columns if not c.key)
 
     def queryset(self, scope: Scope) -> QuerySet:
-        """The table's records in the scope; records entered in error are not data."""
+        """The table's records in the scope; records entered in error are not data, nor are
+        the forms of a patient entered in error."""
         queryset = self.model.objects.filter(entered_in_error=False)
+        if self.is_form:
+            queryset = queryset.filter(patient__entered_in_error=False)
         return scope.restrict(queryset, patient_field=self.patient_field).order_by(*self.order_by)
 
     def rows(self, scope: Scope, outputs: Sequence[Output]) -> Iterator[tuple]:
