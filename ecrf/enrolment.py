@@ -120,7 +120,16 @@ class Blocker:
     message: str
     criterion: str = ""
     form_code: str = ""
+    form_name: str = ""
     form_pk: int | None = None  # the form to correct; None when it is still to be entered
+
+
+def form_name(form_code: str) -> str:
+    """The form's name as a heading: 'Informed consent', but 'ctDNA sample' kept as it is."""
+    name = str(FORMS_BY_CODE[form_code]._meta.verbose_name)
+    if any(c.isupper() for c in name.split(" ")[0]):
+        return name
+    return name[:1].upper() + name[1:]
 
 
 def _form_to_fix(patient: Patient, form_code: str) -> int | None:
@@ -154,6 +163,7 @@ def blocking_criteria(patient: Patient, *, today: date | None = None) -> list[Bl
                 message=refusal.message,
                 criterion=refusal.criterion,
                 form_code=form_code,
+                form_name=form_name(form_code) if form_code else "",
                 form_pk=found.get(form_code),
             )
         )
@@ -189,7 +199,7 @@ def screening_checklist(patient: Patient) -> list[ScreeningForm]:
         checklist.append(
             ScreeningForm(
                 form_code,
-                str(model._meta.verbose_name),
+                form_name(form_code),
                 latest.status if latest else "",
                 latest.get_status_display() if latest else _("Not entered"),
                 latest.pk if latest else None,
