@@ -150,7 +150,7 @@ def blocking_criteria(patient: Patient, *, today: date | None = None) -> list[Bl
     )
     # The gate's checks of the patient record, so the page lists all randomize_patient refuses.
     codes = {r.code for r in refusals}
-    refusals += [r for r in randomization._patient_refusals(patient) if r.code not in codes]
+    refusals += [r for r in randomization.patient_refusals(patient) if r.code not in codes]
     found: dict[str, int | None] = {}
     blockers = []
     for refusal in refusals:

@@ -528,7 +528,7 @@ def _performance_refusals(facts: RandomizationFacts) -> list[Refusal]:
     ]
 
 
-def _patient_refusals(patient: Patient) -> list[Refusal]:
+def patient_refusals(patient: Patient) -> list[Refusal]:
     """What the patient record itself rules out, beyond the CRF facts."""
     refusals = []
     if patient.entered_in_error:
@@ -775,7 +775,7 @@ def randomize_patient(
         strata = Strata(**strata)
     already = Randomization.objects.filter(patient=patient).exists()
     facts = replace(facts, already_randomized=facts.already_randomized or already)
-    refusals = randomization_refusals(facts) + _patient_refusals(patient)
+    refusals = randomization_refusals(facts) + patient_refusals(patient)
     if refusals:
         raise RandomizationRefused(refusals)
     key = stratum_key(patient.site.code, strata.synchronous_metastases)
@@ -794,10 +794,14 @@ def _allocate(*, patient: Patient, key: str, acting_user, request) -> Randomizat
     patient = (
         Patient.objects.select_for_update(of=("self",)).select_related("site").get(pk=patient.pk)
     )
+    # Re-checked under the lock: a screen failure may have committed since the gate ran.
+    refusals = patient_refusals(patient)
     if Randomization.objects.filter(patient=patient).exists():
-        raise RandomizationRefused(
-            [Refusal(RefusalCode.ALREADY_RANDOMIZED, _("The patient has already been randomized."))]
+        refusals.append(
+            Refusal(RefusalCode.ALREADY_RANDOMIZED, _("The patient has already been randomized."))
         )
+    if refusals:
+        raise RandomizationRefused(refusals)
     stratum = AllocationStratum.objects.select_for_update().filter(key=key).first()
     if stratum is None:
         raise StratumNotLoaded(key)

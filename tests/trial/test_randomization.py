@@ -22,6 +22,7 @@ from trial.models import (
     AllocationEntry,
     CorrectionKind,
     DataManagerAlert,
+    Patient,
     PatientStatus,
     Randomization,
 )
@@ -198,6 +199,21 @@ def test_screen_failed_patient_is_refused(inv_s01, pat_s01, s01_list):
         randomize(pat_s01, inv_s01)
     assert [r.code for r in refused.value.refusals] == [RefusalCode.NOT_IN_SCREENING]
     assert "screen failed" in refused.value.refusals[0].message
+
+
+def test_screen_failure_committed_after_the_gate_is_caught_under_the_lock(
+    inv_s01, pat_s01, s01_list
+):
+    from trial.randomization import _allocate
+
+    # The gate has passed on a stale copy; the stored record has meanwhile changed.
+    stored = Patient.objects.get(pk=pat_s01.pk)
+    stored.status = PatientStatus.SCREEN_FAILED
+    stored.save()
+    with pytest.raises(RandomizationRefused) as refused:
+        _allocate(patient=pat_s01, key="S01|synchronous", acting_user=inv_s01, request=None)
+    assert [r.code for r in refused.value.refusals] == [RefusalCode.NOT_IN_SCREENING]
+    assert not Randomization.objects.filter(patient=pat_s01).exists()
 
 
 # No entry left -----------------------------------------------------------------------------
