@@ -4,15 +4,20 @@ The allocation list is shown to study-wide data managers and superusers only.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import access, randomization
 from .access import Action
+from .accesslog import log_access
+from .history import record_save
 from .models import (
+    AccessAction,
     AccessLog,
     AllocationEntry,
     AllocationList,
@@ -26,7 +31,43 @@ from .models import (
 )
 
 
-class ScopedAdmin(SimpleHistoryAdmin):
+class AuditedAdmin(SimpleHistoryAdmin):
+    """Admin of trial data: history is read within the user's scope, never edited.
+
+    simple-history's history views fetch the object without get_queryset, so they check it
+    here; its version page saves the old version on POST even when reverting is disabled,
+    so it answers GET only. Changes made here name the admin and the fields changed.
+    """
+
+    def _require_in_scope(self, request, object_id):
+        try:
+            visible = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            visible = False
+        if not visible:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        if not hasattr(self.model._meta, "simple_history_manager_attribute"):
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
+        self._require_in_scope(request, object_id)
+        if not hasattr(self.model._meta, "simple_history_manager_attribute"):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        changed = ", ".join(form.changed_data) if change else ""
+        reason = f"Changed in the admin: {changed}" if changed else "Added in the admin"
+        record_save(obj, acting_user=request.user, reason=reason)
+
+
+class ScopedAdmin(AuditedAdmin):
     """Admin whose every list, page and history view is limited to the user's sites.
 
     Trial data is never deleted or changed through the admin; corrections go through
@@ -61,17 +102,6 @@ class ScopedAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def history_view(self, request, object_id, extra_context=None):
-        # simple-history's history view fetches the object without get_queryset.
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise PermissionDenied
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
 
 @admin.register(Patient)
 class PatientAdmin(ScopedAdmin):
@@ -82,7 +112,7 @@ class PatientAdmin(ScopedAdmin):
     readonly_fields = ("subject_id", "status", "created_at", "created_by")
 
 
-class AdministratorOnly(SimpleHistoryAdmin):
+class AdministratorOnly(AuditedAdmin):
     """Sites and memberships are managed by administrators only; nothing is deleted."""
 
     def has_module_permission(self, request):
@@ -135,6 +165,17 @@ class TrialUserAdmin(UserAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, unquote(id))
+            log_access(
+                action=AccessAction.PASSWORD_CHANGE,
+                request=request,
+                detail=f"Password of {user.get_username()} set by an administrator.",
+            )
+        return response
+
     @admin.action(description=_("Deactivate selected accounts"))
     def deactivate(self, request, queryset):
         for user in queryset:
@@ -145,7 +186,7 @@ class TrialUserAdmin(UserAdmin):
 # Randomization -----------------------------------------------------------------------------
 
 
-class AllocationAdmin(SimpleHistoryAdmin):
+class AllocationAdmin(AuditedAdmin):
     """The concealed list: study-wide data managers and superusers only; nothing editable."""
 
     site_field = "site"

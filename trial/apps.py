@@ -7,4 +7,6 @@ class TrialConfig(AppConfig):
     verbose_name = _("Trial")
 
     def ready(self):
-        from . import accesslog  # noqa: F401  (connects the login signals)
+        # accesslog connects the login signals; history names the system account on
+        # history rows that nobody is named for.
+        from . import accesslog, history  # noqa: F401

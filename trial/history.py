@@ -1,9 +1,20 @@
-"""Saving audited records: the one place where history's who and why are set."""
+"""Saving audited records: the one place where history's who and why are set.
+
+Also the rules that keep the history whole: a history row always names a user (the system
+account when no one else acts), a save that changes nothing leaves no row, and on
+PostgreSQL the history tables refuse UPDATE and DELETE (protect_history_tables, run by a
+migration for every historical model).
+"""
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.dispatch import receiver
+from simple_history.signals import pre_create_historical_record
 
 SYSTEM_USERNAME = "system"
+HISTORY_APPS = ("trial", "ecrf")
+HISTORY_FIELDS = frozenset({"history_id", "history_date", "history_type", "history_user"})
 
 
 def system_user():
@@ -19,8 +30,118 @@ def system_user():
 
 
 def record_save(instance: models.Model, *, acting_user, reason: str = "", **save_kwargs):
-    """Save an audited model with who and why attached to its history row."""
+    """Save an audited model with who and why attached to its history row.
+
+    Saving an existing record whose values equal the stored ones does nothing, so the
+    history holds changes only.
+    """
+    if not instance._state.adding and _unchanged(instance, save_kwargs.get("update_fields")):
+        return instance
     instance._history_user = acting_user
     instance._change_reason = reason
-    instance.save(**save_kwargs)
+    try:
+        instance.save(**save_kwargs)
+    finally:
+        # A later plain save() of the same object must not reuse this who and why.
+        del instance._history_user, instance._change_reason
     return instance
+
+
+def _compared_fields(instance: models.Model, update_fields) -> list[models.Field]:
+    fields = [
+        f
+        for f in instance._meta.concrete_fields
+        if not f.primary_key and not getattr(f, "auto_now", False)
+    ]
+    if update_fields is not None:
+        wanted = set(update_fields)
+        fields = [f for f in fields if f.name in wanted or f.attname in wanted]
+    return fields
+
+
+def _unchanged(instance: models.Model, update_fields=None) -> bool:
+    if instance.pk is None:
+        return False
+    fields = _compared_fields(instance, update_fields)
+    stored = (
+        type(instance)
+        ._base_manager.filter(pk=instance.pk)
+        .values(*[f.attname for f in fields])
+        .first()
+    )
+    if stored is None:
+        return False
+    for f in fields:
+        value = getattr(instance, f.attname)
+        try:
+            value = f.to_python(value)
+        except ValidationError:
+            return False
+        if value != stored[f.attname]:
+            return False
+    return True
+
+
+@receiver(pre_create_historical_record, dispatch_uid="trial.history.never_anonymous")
+def _attribute_to_system(sender, history_instance, **kwargs):
+    """A change nobody is named for (a command, the shell) is the system account's."""
+    if history_instance.history_user_id is None:
+        history_instance.history_user = system_user()
+
+
+# Immutability on PostgreSQL -----------------------------------------------------------------
+
+
+def history_tables(apps) -> list[str]:
+    """The tables of every historical model of the trial apps in an app registry.
+
+    Works on the live registry and on a migration's historical one alike.
+    """
+    return sorted(
+        model._meta.db_table
+        for model in apps.get_models()
+        if model._meta.app_label in HISTORY_APPS
+        and HISTORY_FIELDS <= {f.name for f in model._meta.fields}
+    )
+
+
+def history_trigger_name(table: str) -> str:
+    return f"{table}_immutable"
+
+
+def protect_history_tables(apps, schema_editor):
+    """Migration step: every history table refuses UPDATE and DELETE (idempotent).
+
+    A migration that adds a historical model runs this again. No-op except on PostgreSQL.
+    """
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        """
+        CREATE OR REPLACE FUNCTION trial_refuse_history_change() RETURNS trigger AS $$
+        BEGIN
+            RAISE EXCEPTION 'audit trail: rows of % are never changed or deleted (% refused)',
+                TG_TABLE_NAME, TG_OP
+                USING ERRCODE = 'restrict_violation',
+                      HINT = 'Record a new change through the application instead.';
+        END;
+        $$ LANGUAGE plpgsql;
+        """,
+        None,
+    )
+    for table in history_tables(apps):
+        name = history_trigger_name(table)
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}";')
+        schema_editor.execute(
+            f'CREATE TRIGGER "{name}" BEFORE UPDATE OR DELETE ON "{table}" '
+            "FOR EACH ROW EXECUTE FUNCTION trial_refuse_history_change();"
+        )
+
+
+def unprotect_history_tables(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table in history_tables(apps):
+        name = history_trigger_name(table)
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}";')
+    schema_editor.execute("DROP FUNCTION IF EXISTS trial_refuse_history_change();")

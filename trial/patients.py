@@ -3,10 +3,14 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from . import access
+from .access import Action
 from .history import record_save
-from .models import Patient, PatientStatus, Sex, Site, SubjectSequence
+from .models import Patient, PatientStatus, Randomization, Sex, Site, SubjectSequence
 
 
 @transaction.atomic
@@ -40,6 +44,30 @@ def register_patient(
     )
     record_save(patient, acting_user=acting_user, reason="Patient registered")
     return patient
+
+
+@transaction.atomic
+def mark_patient_entered_in_error(*, patient: Patient, acting_user, reason: str) -> Patient:
+    """Withdraw a patient registered by mistake; the record and its trail stay.
+
+    Patients are never deleted. A randomized patient stays in the analysis: a mistaken
+    randomization is recorded as a randomization correction instead.
+    """
+    access.require(acting_user, Action.ENTER, patient.site_id)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason the patient was entered in error.")})
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.entered_in_error:
+        raise ValidationError(_("The patient is already marked as entered in error."))
+    if Randomization.objects.filter(patient=patient).exists():
+        raise ValidationError(
+            _(
+                "A randomized patient cannot be withdrawn as entered in error; record a "
+                "randomization correction instead."
+            )
+        )
+    patient.entered_in_error = True
+    return record_save(patient, acting_user=acting_user, reason=reason.strip())
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ from . import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Before Django's own pages so that password changes reach the access log.
+    path("accounts/password_change/", views.password_change, name="password_change"),
+    path("admin/password_change/", views.password_change),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

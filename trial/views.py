@@ -1,3 +1,4 @@
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
@@ -5,6 +6,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from . import access
+from .accesslog import log_access
+from .models import AccessAction
 
 
 @never_cache
@@ -32,3 +35,15 @@ def home(request):
 def patient_detail(request, subject_id):
     patient = access.get_patient_for(request.user, subject_id=subject_id)
     return render(request, "trial/patient_detail.html", {"patient": patient})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, recorded in the access log once it succeeded."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        log_access(action=AccessAction.PASSWORD_CHANGE, request=self.request)
+        return response
+
+
+password_change = PasswordChangeView.as_view()
