@@ -1,0 +1,115 @@
+"""The Chinese translation is complete, keeps every placeholder, and is what users see."""
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
+PO_PATH = LOCALE_DIR / "django.po"
+MO_PATH = LOCALE_DIR / "django.mo"
+CHINESE = "zh-hans"
+
+# %(name)s, %s, %% for gettext; {name} and {} for format_lazy; HTML tags kept as written.
+PLACEHOLDER = re.compile(r"%\([^)]+\)[sdrif]|%[sdrif%]|\{[^{}]*\}|</?[a-zA-Z][^>]*>")
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return polib.pofile(str(PO_PATH))
+
+
+def placeholders(text):
+    return Counter(PLACEHOLDER.findall(text))
+
+
+def current_entries(catalogue):
+    return [entry for entry in catalogue if not entry.obsolete]
+
+
+def test_every_string_is_translated(catalogue):
+    untranslated = [entry.msgid for entry in catalogue.untranslated_entries()]
+    assert untranslated == [], f"untranslated in {PO_PATH}: {untranslated}"
+    assert catalogue.percent_translated() == 100
+
+
+def test_no_translation_is_left_fuzzy(catalogue):
+    fuzzy = [entry.msgid for entry in current_entries(catalogue) if "fuzzy" in entry.flags]
+    assert fuzzy == [], f"fuzzy in {PO_PATH}: {fuzzy}"
+    assert not catalogue.metadata_is_fuzzy
+
+
+def test_chinese_has_one_plural_form(catalogue):
+    assert catalogue.metadata["Plural-Forms"] == "nplurals=1; plural=0;"
+    for entry in current_entries(catalogue):
+        if entry.msgid_plural:
+            assert list(entry.msgstr_plural) == [0], entry.msgid
+            assert entry.msgstr_plural[0], entry.msgid
+
+
+def test_translations_keep_every_placeholder(catalogue):
+    mismatches = []
+    for entry in current_entries(catalogue):
+        if entry.msgid_plural:
+            wanted = (placeholders(entry.msgid), placeholders(entry.msgid_plural))
+            if placeholders(entry.msgstr_plural[0]) not in wanted:
+                mismatches.append((entry.msgid, entry.msgstr_plural[0]))
+        elif placeholders(entry.msgstr) != placeholders(entry.msgid):
+            mismatches.append((entry.msgid, entry.msgstr))
+    assert mismatches == []
+
+
+def test_compiled_messages_match_the_source():
+    assert MO_PATH.exists(), f"{MO_PATH} is missing: run `make messages`"
+    compiled = {(entry.msgctxt, entry.msgid): entry for entry in polib.mofile(str(MO_PATH))}
+    stale = []
+    for entry in current_entries(polib.pofile(str(PO_PATH))):
+        built = compiled.get((entry.msgctxt, entry.msgid))
+        if built is None or (built.msgstr, built.msgstr_plural) != (
+            entry.msgstr,
+            entry.msgstr_plural,
+        ):
+            stale.append(entry.msgid)
+    assert stale == [], f"{MO_PATH} is older than {PO_PATH}: run `make messages`"
+
+
+def test_language_switcher_sets_chinese(client, db):
+    login_url = reverse("login")
+    response = client.post(
+        reverse("set_language"), {"language": CHINESE, "next": login_url}, follow=True
+    )
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == CHINESE
+    assert response.redirect_chain[-1][0] == login_url
+    page = response.content.decode()
+    assert '<html lang="zh-hans">' in page
+    assert "登录" in page
+    assert "Log in" not in page
+
+
+def test_login_page_in_chinese(client, db):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = CHINESE
+    page = client.get(reverse("login")).content.decode()
+    assert "<title>登录" in page
+    assert 'aria-label="语言"' in page
+
+
+def test_patient_list_in_chinese(client, inv_s01, pat_s01):
+    client.force_login(inv_s01)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = CHINESE
+    page = client.get(reverse("home"), follow=True).content.decode()
+    assert pat_s01.subject_id in page
+    for label in ("患者", "受试者编号", "研究中心", "筛选期", "退出登录", "研究者"):
+        assert label in page, label
+    for english in ("Patients", "Subject ID", "Log out", "Investigator"):
+        assert english not in page, english
+
+
+def test_english_stays_the_default(client, inv_s01, pat_s01):
+    client.force_login(inv_s01)
+    page = client.get(reverse("home"), follow=True).content.decode()
+    assert "Subject ID" in page
+    assert "受试者编号" not in page
