@@ -6,6 +6,7 @@ with each other and neither the server nor the command holds a whole table in me
 """
 
 import csv
+import importlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.encoding import force_str
+from django.utils.translation import gettext_lazy as _
 
 from trial import access, protocol
 from trial.access import Action
@@ -26,18 +28,34 @@ from trial.accesslog import log_access
 from trial.models import AccessAction, Site
 
 from .. import dictionary
-from . import csv as csv_format
-from . import odm, sas, spss, stata, xlsx
 from .archive import Archive, Sink
 from .tables import Output, Scope, Table, dataset_tables
 
-FORMATS: dict[str, ModuleType] = {
-    "csv": csv_format,
-    "xlsx": xlsx,
-    "sas": sas,
-    "stata": stata,
-    "spss": spss,
-    "odm": odm,
+
+@dataclass(frozen=True)
+class Format:
+    """A format of the dataset; its module is imported when used, so that a CSV export
+    does not load the statistical libraries."""
+
+    code: str
+    label: str
+    module_name: str
+
+    @property
+    def module(self) -> ModuleType:
+        return importlib.import_module(self.module_name)
+
+
+FORMATS: dict[str, Format] = {
+    f.code: f
+    for f in (
+        Format("csv", _("CSV: one file per table, codes and labels"), "ecrf.exports.csv"),
+        Format("xlsx", _("Excel: one workbook per table, codes and labels"), "ecrf.exports.xlsx"),
+        Format("sas", _("SAS transport (XPT v5) with formats"), "ecrf.exports.sas"),
+        Format("stata", _("Stata (.dta) with value labels"), "ecrf.exports.stata"),
+        Format("spss", _("SPSS (.sav) with value labels"), "ecrf.exports.spss"),
+        Format("odm", _("CDISC ODM 1.3.2 XML with the audit trail"), "ecrf.exports.odm"),
+    )
 }
 DICTIONARY_FILE = "dictionary.csv"
 MANIFEST_FILE = "manifest.json"
@@ -66,7 +84,7 @@ class DatasetExport:
         return f"{protocol.TRIAL_ID}_{self.format}{where}_{stamp}.zip"
 
     def chunks(self) -> Iterator[bytes]:
-        module = FORMATS[self.format]
+        module = FORMATS[self.format].module
         sink = Sink()
         with translation.override("en"), _snapshot():
             archive = Archive(sink)

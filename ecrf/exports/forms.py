@@ -12,7 +12,7 @@ from .dataset import FORMATS
 
 
 def format_choices():
-    return [(code, module.LABEL) for code, module in FORMATS.items()]
+    return [(code, f.label) for code, f in FORMATS.items()]
 
 
 class DatasetFormatForm(forms.Form):

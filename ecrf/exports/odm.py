@@ -17,7 +17,6 @@ from decimal import Decimal
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.encoding import force_str
-from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from trial import protocol
@@ -28,7 +27,6 @@ from .archive import Archive
 from .codelists import codelists, key
 from .tables import CHUNK_ROWS, Column, Output, Scope, Table, chunks
 
-LABEL = _("CDISC ODM 1.3.2 XML with audit trail")
 NS = "http://www.cdisc.org/ns/odm/v1.3"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FILE = f"{protocol.TRIAL_ID}.odm.xml"

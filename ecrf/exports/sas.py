@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 import pyreadstat
-from django.utils.translation import gettext_lazy as _
 
 from .archive import Archive
 from .codelists import Codelist, codelists, key
@@ -22,7 +21,6 @@ from .sasnames import short_names
 from .statistical import date_formats, fit, read_frame
 from .tables import Output, Scope, Table
 
-LABEL = _("SAS transport (XPT v5) with formats")
 EPOCH = date(1960, 1, 1)
 LABEL_BYTES = 40
 FORMATS_DATA = "formats.xpt"

@@ -7,13 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import pyreadstat
-from django.utils.translation import gettext_lazy as _
 
 from .archive import Archive
 from .statistical import date_formats, read_frame, value_labels
 from .tables import Output, Scope, Table
 
-LABEL = _("SPSS (.sav) with value labels")
 EPOCH = date(1582, 10, 14)  # SPSS counts seconds from the Gregorian calendar's first day
 
 

@@ -11,13 +11,11 @@ from datetime import date
 from pathlib import Path
 
 import pyreadstat
-from django.utils.translation import gettext_lazy as _
 
 from .archive import Archive
 from .statistical import date_formats, fit, is_number, read_frame, value_labels
 from .tables import Output, Scope, Table
 
-LABEL = _("Stata (.dta) with value labels")
 EPOCH = date(1960, 1, 1)
 LABEL_BYTES = 80
 

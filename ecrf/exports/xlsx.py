@@ -6,14 +6,11 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .archive import Archive
 from .tables import Output, Scope, Table, chunks, labelled
-
-LABEL = _("Excel (.xlsx): one workbook per table, codes and labels")
 
 
 def file_name(table: Table) -> str:

@@ -277,3 +277,13 @@ def test_command_refuses_users_who_may_not_export(db, study, tmp_path):
 def test_decimal_and_date_text(db, study):
     rows = read_csv(export_zip(study.datamanager), "vital_signs.csv")
     assert all(Decimal(r["height"]) > 0 and date.fromisoformat(r["vsdat"]) for r in rows)
+
+
+def test_python_writer_spells_every_value_as_copy_does(db, study, monkeypatch):
+    """SQLite has no COPY: the csv writer path must give the same files."""
+    copied = export_zip(study.datamanager)
+    monkeypatch.setattr("ecrf.exports.csv.can_copy", lambda table: False)
+    written = export_zip(study.datamanager)
+    for name in copied.namelist():
+        if name.endswith(".csv"):
+            assert read_csv(written, name) == read_csv(copied, name), name
