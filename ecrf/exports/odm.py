@@ -52,7 +52,8 @@ def E(tag: str, attrib: dict | None = None, *children, text: str | None = None, 
 
 
 def _xml_text(value) -> str:
-    return NOT_XML.sub("", str(value))
+    text = str(value)
+    return NOT_XML.sub("", text) if NOT_XML.search(text) else text
 
 
 def _translated(tag: str, text) -> etree._Element:
@@ -80,6 +81,8 @@ def value_text(value) -> str | None:
     """An item's value as ODM writes it; None for no value (the ItemData is left out)."""
     if value is None or value == "":
         return None
+    if isinstance(value, str):
+        return _xml_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
@@ -330,51 +333,62 @@ def _forms_of(tables: list[Table], scope: Scope, subject_ids: list[str]) -> dict
     return forms
 
 
-def _item_group(table: Table, values) -> etree._Element:
-    group = E("ItemGroupData", {"ItemGroupOID": f"IG.{table.name}"})
-    for column, value in zip(odm_columns(table), values, strict=True):
+def _tag(name: str) -> str:
+    return f"{{{NS}}}{name}"
+
+
+SUBJECT_DATA, SITE_REF, EVENT_DATA, FORM_DATA, GROUP_DATA, ITEM_DATA = map(
+    _tag, ("SubjectData", "SiteRef", "StudyEventData", "FormData", "ItemGroupData", "ItemData")
+)
+AUDIT_RECORDS, AUDIT_RECORD, USER_REF, LOCATION_REF, STAMP, REASON, SOURCE = map(
+    _tag,
+    (
+        "AuditRecords",
+        "AuditRecord",
+        "UserRef",
+        "LocationRef",
+        "DateTimeStamp",
+        "ReasonForChange",
+        "SourceID",
+    ),
+)
+SubElement = etree.SubElement  # children join their parent's document, much cheaper than Element
+
+
+def _item_group(form: etree._Element, table: Table, oids: list[str], values) -> None:
+    group = SubElement(form, GROUP_DATA, ItemGroupOID=f"IG.{table.name}")
+    for oid, value in zip(oids, values, strict=True):
         text = value_text(value)
         if text is not None:
-            group.append(E("ItemData", {"ItemOID": item_oid(table, column), "Value": text}))
-    return group
+            SubElement(group, ITEM_DATA, ItemOID=oid, Value=text)
 
 
 def _subjects(xf, archive: Archive, tables: list[Table], scope: Scope) -> Iterator[None]:
     patients = tables[0]
     outputs = [Output(c.name, c) for c in patients.columns]
     counts = {table.name: 0 for table in tables}
+    oids = {t.name: [item_oid(t, c) for c in odm_columns(t)] for t in tables}
     for batch in chunks(patients.rows(scope, outputs), SUBJECT_BATCH):
         forms = _forms_of(tables, scope, [row[0] for row in batch])
         for subject_id, site_code, *values in batch:
-            subject = E("SubjectData", {"SubjectKey": subject_id}, nsmap={None: NS})
-            subject.append(E("SiteRef", {"LocationOID": f"LOC.{site_code}"}))
-            subject.append(
-                E(
-                    "StudyEventData",
-                    {"StudyEventOID": SUBJECT_EVENT},
-                    E("FormData", {"FormOID": f"F.{patients.name}"}, _item_group(patients, values)),
-                )
-            )
+            subject = etree.Element(SUBJECT_DATA, SubjectKey=subject_id, nsmap={None: NS})
+            SubElement(subject, SITE_REF, LocationOID=f"LOC.{site_code}")
+            event = SubElement(subject, EVENT_DATA, StudyEventOID=SUBJECT_EVENT)
+            form = SubElement(event, FORM_DATA, FormOID=f"F.{patients.name}")
+            _item_group(form, patients, oids[patients.name], values)
             counts[patients.name] += 1
-            event, event_key = None, None
-            for _sort, event_oid, repeat, index, pk, form_values in sorted(
-                forms.pop(subject_id, [])
-            ):
+            event_key = None
+            subject_forms = sorted(forms.pop(subject_id, []), key=lambda f: (f[0], f[3], f[4]))
+            for _sort, event_oid, repeat, index, pk, form_values in subject_forms:
                 if (event_oid, repeat) != event_key:
                     event_key = (event_oid, repeat)
-                    attrib = {"StudyEventOID": event_oid}
+                    event = SubElement(subject, EVENT_DATA, StudyEventOID=event_oid)
                     if repeat is not None:
-                        attrib["StudyEventRepeatKey"] = repeat
-                    event = E("StudyEventData", attrib)
-                    subject.append(event)
+                        event.set("StudyEventRepeatKey", repeat)
                 table = tables[index]
-                event.append(
-                    E(
-                        "FormData",
-                        {"FormOID": f"F.{table.name}", "FormRepeatKey": str(pk)},
-                        _item_group(table, form_values),
-                    )
-                )
+                form = SubElement(event, FORM_DATA, FormOID=f"F.{table.name}")
+                form.set("FormRepeatKey", str(pk))
+                _item_group(form, table, oids[table.name], form_values)
                 counts[table.name] += 1
             xf.write(subject)
         yield
@@ -398,19 +412,17 @@ def _audit_records(xf, tables: list[Table], scope: Scope) -> Iterator[None]:
             .iterator(chunk_size=CHUNK_ROWS)
         )
         for batch in chunks(rows):
-            records = E("AuditRecords", nsmap={None: NS})
+            records = etree.Element(AUDIT_RECORDS, nsmap={None: NS})
             for history_id, instance, when, username, reason, kind, site_code in batch:
-                record = E(
-                    "AuditRecord",
-                    {"ID": f"AR.{table.name}.{history_id}"},
-                    E("UserRef", {"UserOID": f"USR.{username}" if username else UNKNOWN_USER}),
-                    E("LocationRef", {"LocationOID": f"LOC.{site_code}"}),
-                    E("DateTimeStamp", text=when.astimezone(UTC).isoformat()),
+                record = SubElement(records, AUDIT_RECORD, ID=f"AR.{table.name}.{history_id}")
+                SubElement(
+                    record, USER_REF, UserOID=f"USR.{username}" if username else UNKNOWN_USER
                 )
+                SubElement(record, LOCATION_REF, LocationOID=f"LOC.{site_code}")
+                SubElement(record, STAMP).text = when.astimezone(UTC).isoformat()
                 if reason:
-                    record.append(E("ReasonForChange", text=reason))
+                    SubElement(record, REASON).text = _xml_text(reason)
                 action = HISTORY_TYPES.get(kind, kind)
-                record.append(E("SourceID", text=f"F.{table.name} {instance} {action}"))
-                records.append(record)
+                SubElement(record, SOURCE).text = f"F.{table.name} {instance} {action}"
             xf.write(records)
             yield

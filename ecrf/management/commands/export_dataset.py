@@ -1,6 +1,7 @@
 """Write the study dataset (tables, data dictionary, manifest) as one ZIP; the export is logged."""
 
 import os
+import time
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
@@ -43,6 +44,7 @@ class Command(BaseCommand):
                 f"{exporter} may not export the dataset (data managers and administrators may); "
                 "name one with --user."
             ) from exc
+        started = time.perf_counter()
         out = out or Path(export.filename)
         partial = out.with_name(out.name + ".part")
         # Readable by the owner only: the file holds patient data.
@@ -57,4 +59,5 @@ class Command(BaseCommand):
         partial.replace(out)
         for table in export.manifest["tables"]:
             self.stderr.write(f"{table['file']}: {table['rows']} rows")
-        self.stderr.write(f"Dataset written to {out} (see {MANIFEST_FILE} inside).")
+        seconds = time.perf_counter() - started
+        self.stderr.write(f"Dataset written to {out} in {seconds:.2f} s (see {MANIFEST_FILE}).")
