@@ -138,3 +138,56 @@ def search_terms(text: str, limit: int = 20) -> list[CtcaeTerm]:
             ranked.append((rank, key, term))
     ranked.sort(key=lambda r: r[:2])
     return [term for _, _, term in ranked[:limit]]
+
+
+# Words clinicians type for common chemotherapy toxicities, mapped to the CTCAE term.
+SYNONYMS: dict[str, str] = {
+    "hand foot syndrome": "Palmar-plantar erythrodysesthesia syndrome",
+    "hfs": "Palmar-plantar erythrodysesthesia syndrome",
+    "ppe": "Palmar-plantar erythrodysesthesia syndrome",
+    "alt": "Alanine aminotransferase increased",
+    "sgpt": "Alanine aminotransferase increased",
+    "ast": "Aspartate aminotransferase increased",
+    "sgot": "Aspartate aminotransferase increased",
+    "neutropenia": "Neutrophil count decreased",
+    "anc low": "Neutrophil count decreased",
+    "thrombocytopenia": "Platelet count decreased",
+    "low platelets": "Platelet count decreased",
+    "leukopenia": "White blood cell decreased",
+    "leucopenia": "White blood cell decreased",
+    "anaemia": "Anemia",
+    "diarrhoea": "Diarrhea",
+    "neuropathy": "Peripheral sensory neuropathy",
+    "numbness": "Peripheral sensory neuropathy",
+    "tingling": "Paresthesia",
+    "stomatitis": "Mucositis oral",
+    "mouth ulcers": "Mucositis oral",
+    "tiredness": "Fatigue",
+    "hair loss": "Alopecia",
+    "loss of appetite": "Anorexia",
+    "taste change": "Dysgeusia",
+    "bilirubin": "Blood bilirubin increased",
+    "jaundice": "Blood bilirubin increased",
+    "creatinine": "Creatinine increased",
+    "hypersensitivity": "Allergic reaction",
+    "oxaliplatin reaction": "Infusion related reaction",
+}
+
+
+@cache
+def _synonym_index() -> tuple[tuple[tuple[str, ...], CtcaeTerm], ...]:
+    by_term = {t.term: t for t in terms()}
+    return tuple((_words(key), by_term[term]) for key, term in SYNONYMS.items())
+
+
+def find_terms(text: str, limit: int = 20) -> list[CtcaeTerm]:
+    """What the term picker offers: a MedDRA code, then the synonyms the text starts
+    (e.g. "hand foot", "ALT"), then search_terms; each term once."""
+    query_words = _words(text)
+    found: list[CtcaeTerm] = []
+    if text.strip().isdigit() and text.strip() in _terms_by_code():
+        found.append(term_by_code(text))
+    if len("".join(query_words)) >= 2:
+        found += [t for words, t in _synonym_index() if _all_prefix_words(query_words, words)]
+    found += search_terms(text, limit)
+    return list(dict.fromkeys(found))[: max(limit, 0)]

@@ -15,6 +15,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("ecrf.urls")),
     path("", views.home, name="home"),
-    path("patients/<str:subject_id>/", views.patient_detail, name="patient_detail"),
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "ecrf/favicon.svg")),
 ]

@@ -2,10 +2,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
-from . import access
 from .accesslog import log_access
 from .models import AccessAction
 
@@ -24,17 +23,8 @@ def healthz(request):
 
 @login_required
 def home(request):
-    query = request.GET.get("q", "").strip()
-    patients = access.patients_for(request.user).order_by("site__code", "subject_id")
-    if query:
-        patients = patients.filter(subject_id__icontains=query)
-    return render(request, "trial/home.html", {"patients": patients[:100], "query": query})
-
-
-@login_required
-def patient_detail(request, subject_id):
-    patient = access.get_patient_for(request.user, subject_id=subject_id)
-    return render(request, "trial/patient_detail.html", {"patient": patient})
+    """The patient list is where everybody starts."""
+    return redirect("ecrf:patient_list")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

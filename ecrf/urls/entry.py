@@ -1,1 +1,32 @@
-urlpatterns = []
+from django.urls import path, register_converter
+
+from ..views import entry_casebook, entry_ctcae, entry_forms, entry_patients
+
+
+class SubjectIdConverter:
+    """S01-001: a site code, a hyphen and the number; "new" and other words do not match."""
+
+    regex = "[A-Z0-9]{2,8}-[0-9]{3,}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(SubjectIdConverter, "subject")
+
+FORM = "patients/<subject:subject_id>/forms/<str:form_code>/"
+
+urlpatterns = [
+    path("patients/", entry_patients.patient_list, name="patient_list"),
+    path("patients/<subject:subject_id>/", entry_casebook.casebook, name="casebook"),
+    path(FORM, entry_casebook.form_list, name="form_list"),
+    path(FORM + "new/", entry_forms.form_new, name="form_new"),
+    path(FORM + "preview/", entry_forms.derived_preview, name="derived_preview"),
+    path(FORM + "<int:pk>/", entry_forms.form_edit, name="form_edit"),
+    path(FORM + "<int:pk>/transition/", entry_forms.form_transition, name="form_transition"),
+    path("ctcae/search/", entry_ctcae.ctcae_search, name="ctcae_search"),
+    path("ctcae/grades/", entry_ctcae.ctcae_grades, name="ctcae_grades"),
+]

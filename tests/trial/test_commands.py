@@ -94,7 +94,7 @@ def test_login_logout_and_password_change(client, inv_s01):
 
     response = client.post(reverse("login"), {"username": "inv_s01", "password": PASSWORD})
     assert response.status_code == 302
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("home"), follow=True).content.decode()
     assert "S01" in page and "Investigator" in page
     response = client.post(
         reverse("password_change"),

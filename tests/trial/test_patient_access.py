@@ -8,40 +8,40 @@ from trial import access
 
 def test_investigator_lists_only_own_site_patients(client, inv_s01, pat_s01, pat_s02):
     client.force_login(inv_s01)
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("ecrf:patient_list")).content.decode()
     assert pat_s01.subject_id in page
     assert pat_s02.subject_id not in page
 
 
 def test_search_does_not_reveal_other_site(client, inv_s01, pat_s01, pat_s02):
     client.force_login(inv_s01)
-    response = client.get(reverse("home"), {"q": pat_s02.subject_id})
+    response = client.get(reverse("ecrf:patient_list"), {"q": pat_s02.subject_id})
     assert list(response.context["patients"]) == []
     assert "No patients" in response.content.decode()
 
 
 def test_other_site_patient_page_is_404(client, inv_s01, pat_s02):
     client.force_login(inv_s01)
-    response = client.get(reverse("patient_detail", args=[pat_s02.subject_id]))
+    response = client.get(reverse("ecrf:casebook", args=[pat_s02.subject_id]))
     assert response.status_code == 404
     assert pat_s02.subject_id not in response.content.decode()
 
 
 def test_own_site_patient_page_opens(client, mon_s01, pat_s01):
     client.force_login(mon_s01)
-    response = client.get(reverse("patient_detail", args=[pat_s01.subject_id]))
+    response = client.get(reverse("ecrf:casebook", args=[pat_s01.subject_id]))
     assert response.status_code == 200
     assert pat_s01.subject_id in response.content.decode()
 
 
 def test_study_wide_data_manager_sees_both_sites(client, datamanager, pat_s01, pat_s02):
     client.force_login(datamanager)
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("ecrf:patient_list")).content.decode()
     assert pat_s01.subject_id in page and pat_s02.subject_id in page
 
 
 def test_anonymous_is_sent_to_login(client, pat_s01):
-    response = client.get(reverse("patient_detail", args=[pat_s01.subject_id]))
+    response = client.get(reverse("ecrf:casebook", args=[pat_s01.subject_id]))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
 
@@ -51,7 +51,7 @@ def test_deactivated_membership_sees_nothing(client, inv_s01, pat_s01):
     membership.active = False
     membership.save()
     client.force_login(inv_s01)
-    assert client.get(reverse("patient_detail", args=[pat_s01.subject_id])).status_code == 404
+    assert client.get(reverse("ecrf:casebook", args=[pat_s01.subject_id])).status_code == 404
 
 
 class TestAdmin:

@@ -1,0 +1,320 @@
+"""A patient's casebook: visits by forms with each form's state, and the logs beside them.
+
+The number of queries does not depend on how many visits or forms the patient has: each
+form model is read once per patient, the open queries once, the visits once.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trial import access, protocol
+from trial.access import Action
+from trial.models import TreatmentArm
+
+from .. import patient_state, selectors
+from ..forms import display_value
+from ..models import CRF_MODELS, FORMS_BY_CODE, Crf, FormStatus, Visit
+from ..models.workflow import Query, QueryStatus
+from .entry_forms import crf_model
+
+# The forms kept as logs or events of the whole study rather than of one visit.
+EVENT_FORMS = (
+    "adverse_event",
+    "concomitant_medication",
+    "medical_history",
+    "ctdna",
+    "protocol_deviation",
+    "subsequent_therapy",
+    "recurrence",
+    "death",
+    "end_of_study",
+)
+# What identifies one entry of a log at a glance.
+SUMMARY_ITEMS = {
+    "adverse_event": ("aeterm", "aetoxgr", "aestdat"),
+    "concomitant_medication": ("cmtrt", "cmstdat"),
+    "medical_history": ("mhterm", "mhstdat"),
+    "ctdna": ("bsdat", "timepoint", "result"),
+    "protocol_deviation": ("dvstdat", "dvcat", "severity"),
+    "subsequent_therapy": ("cmtrt", "cmstdat"),
+    "recurrence": ("rsdat", "confirmed_by"),
+    "death": ("dthdat", "cause"),
+    "end_of_study": ("dsstdat", "dsdecod"),
+    "folfox_cycle": ("cycle", "exstdat"),
+    "capecitabine_cycle": ("cycle", "exstdat"),
+}
+STATE_LABELS = {
+    "not_started": _("Not started"),
+    **dict(FormStatus.choices),
+    "not_applicable": _("Not applicable"),
+    "overdue": _("Overdue"),
+}
+PHASES = (
+    ("screening", _("Screening")),
+    ("treatment", _("FOLFOX treatment")),
+    ("closing", _("End of treatment")),
+    ("maintenance", _("Capecitabine maintenance")),
+    ("follow_up", _("Follow-up")),
+    ("any", _("Unscheduled visits")),
+)
+# Scheduled forms in the order the protocol first asks for them.
+FORM_ORDER = tuple(dict.fromkeys(code for v in protocol.VISITS for code in v.forms))
+
+
+@dataclass
+class Cell:
+    state: str
+    url: str = ""
+    queries: int = 0
+    count: int = 0
+
+    @property
+    def label(self):
+        return STATE_LABELS[self.state]
+
+
+@dataclass
+class VisitRow:
+    visit: Visit
+    cells: list[Cell | None]
+
+
+@dataclass
+class Entry:
+    crf: Crf
+    summary: str
+    url: str
+    queries: int
+
+
+@dataclass
+class Log:
+    code: str
+    title: str
+    entries: list[Entry] = field(default_factory=list)
+    add_url: str = ""
+    list_url: str = ""
+
+    @property
+    def open_queries(self):
+        return sum(e.queries for e in self.entries)
+
+
+def summary(crf: Crf) -> str:
+    names = SUMMARY_ITEMS.get(crf.FORM_CODE, ())
+    parts = []
+    for name in names:
+        model_field = crf._meta.get_field(name)
+        value = getattr(crf, model_field.attname)
+        if value not in (None, ""):
+            shown = display_value(model_field, value)
+            parts.append(f"{_('grade')} {shown}" if name == "aetoxgr" else shown)
+    return " · ".join(parts) or str(crf._meta.verbose_name).capitalize()
+
+
+def live_forms(patient) -> dict[str, list[Crf]]:
+    """Every form of the patient, one query per form model."""
+    return {
+        model.FORM_CODE: list(
+            model.objects.filter(patient=patient, entered_in_error=False).order_by("pk")
+        )
+        for model in CRF_MODELS
+    }
+
+
+def open_query_counts(user, patient) -> dict[tuple[str, int], int]:
+    """Open queries per form instance, keyed by (form code, pk)."""
+    code_of = {ct.pk: model.FORM_CODE for model, ct in form_content_types().items()}
+    rows = (
+        access.scope(Query.objects.filter(patient=patient, status=QueryStatus.OPEN), user)
+        .values("form_type", "form_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {
+        (code_of[r["form_type"]], r["form_id"]): r["n"] for r in rows if r["form_type"] in code_of
+    }
+
+
+def form_content_types():
+    return ContentType.objects.get_for_models(*CRF_MODELS)
+
+
+def edit_url(patient, crf: Crf) -> str:
+    return reverse(
+        "ecrf:form_edit",
+        kwargs={"subject_id": patient.subject_id, "form_code": crf.FORM_CODE, "pk": crf.pk},
+    )
+
+
+def new_url(patient, form_code: str, visit: Visit | None = None) -> str:
+    url = reverse(
+        "ecrf:form_new", kwargs={"subject_id": patient.subject_id, "form_code": form_code}
+    )
+    return f"{url}?visit={visit.pk}" if visit else url
+
+
+def list_url(patient, form_code: str) -> str:
+    return reverse(
+        "ecrf:form_list", kwargs={"subject_id": patient.subject_id, "form_code": form_code}
+    )
+
+
+def cell_for(visit, instances, *, today, may_enter, patient, code, queries) -> Cell:
+    if instances:
+        first = instances[0]
+        url = edit_url(patient, first) if len(instances) == 1 else list_url(patient, code)
+        n = sum(queries.get((code, crf.pk), 0) for crf in instances)
+        return Cell(state=first.status, url=url, queries=n, count=len(instances))
+    if not visit.applicable or visit.not_done_reason:
+        return Cell(state="not_applicable")
+    state = "overdue" if visit.window_end and visit.window_end < today else "not_started"
+    return Cell(state=state, url=new_url(patient, code, visit) if may_enter else "")
+
+
+def visit_grid(patient, visits, forms, *, today, may_enter, queries):
+    """Rows of visits by columns of forms, grouped by phase of the study."""
+    by_visit: dict[tuple[str, int | None], list[Crf]] = defaultdict(list)
+    for code, instances in forms.items():
+        for crf in instances:
+            by_visit[(code, crf.visit_id)].append(crf)
+    # A form entered before its visit existed (the consent form) belongs to that visit.
+    for code in FORM_ORDER:
+        unassigned = by_visit.pop((code, None), [])
+        for visit in visits:
+            if unassigned and code in visit.expected_forms and not by_visit[(code, visit.pk)]:
+                by_visit[(code, visit.pk)] = unassigned
+                unassigned = []
+    groups = []
+    for phase, title in PHASES:
+        phase_visits = [v for v in visits if v.phase == phase]
+        if not phase_visits:
+            continue
+        columns = [c for c in FORM_ORDER if any(c in v.expected_forms for v in phase_visits)]
+        rows = []
+        for visit in phase_visits:
+            cells = [
+                cell_for(
+                    visit,
+                    by_visit.get((code, visit.pk), []),
+                    today=today,
+                    may_enter=may_enter,
+                    patient=patient,
+                    code=code,
+                    queries=queries,
+                )
+                if code in visit.expected_forms
+                else None
+                for code in columns
+            ]
+            rows.append(VisitRow(visit=visit, cells=cells))
+        groups.append(
+            {
+                "phase": phase,
+                "title": title,
+                "columns": [FORMS_BY_CODE[c]._meta.verbose_name for c in columns],
+                "rows": rows,
+            }
+        )
+    return groups
+
+
+def event_logs(patient, forms, *, may_enter, queries) -> list[Log]:
+    logs = []
+    for code in EVENT_FORMS:
+        model = FORMS_BY_CODE[code]
+        entries = [
+            Entry(
+                crf=crf,
+                summary=summary(crf),
+                url=edit_url(patient, crf),
+                queries=queries.get((code, crf.pk), 0),
+            )
+            for crf in forms[code]
+        ]
+        may_add = may_enter and (model.REPEATING or not entries)
+        logs.append(
+            Log(
+                code=code,
+                title=(
+                    model._meta.verbose_name_plural if model.REPEATING else model._meta.verbose_name
+                ),
+                entries=entries,
+                add_url=new_url(patient, code) if may_add else "",
+                list_url=list_url(patient, code),
+            )
+        )
+    return logs
+
+
+@login_required
+def casebook(request, subject_id):
+    patient = access.get_patient_for(request.user, subject_id=subject_id)
+    today = timezone.localdate()
+    may_enter = access.can(request.user, Action.ENTER, patient.site_id)
+    facts = patient_state.facts_for(patient)
+    visits = list(
+        selectors.with_visit_state(
+            access.scope(Visit.objects.filter(patient=patient), request.user), today=today
+        ).order_by("sequence", "target_date", "pk")
+    )
+    forms = live_forms(patient)
+    queries = open_query_counts(request.user, patient)
+    context = {
+        "patient": patient,
+        "facts": facts,
+        "arm_label": TreatmentArm(facts.arm.value).label if facts.arm else "",
+        "next_visit": selectors.next_expected_visit(patient, today=today),
+        "today": today,
+        "groups": visit_grid(
+            patient, visits, forms, today=today, may_enter=may_enter, queries=queries
+        ),
+        "logs": event_logs(patient, forms, may_enter=may_enter, queries=queries),
+        "may_enter": may_enter,
+        "open_queries": sum(queries.values()),
+        "consent_url": new_url(patient, "consent") if may_enter and not visits else "",
+        "states": [(state, label) for state, label in STATE_LABELS.items()],
+    }
+    return render(request, "ecrf/entry/casebook.html", context)
+
+
+@login_required
+def form_list(request, subject_id, form_code):
+    """Every instance of one form for the patient, withdrawn ones included for the record."""
+    model = crf_model(form_code)
+    patient = access.get_patient_for(request.user, subject_id=subject_id)
+    may_enter = access.can(request.user, Action.ENTER, patient.site_id)
+    instances = list(
+        access.scope(model.objects.filter(patient=patient), request.user)
+        .select_related("visit", "updated_by")
+        .order_by("entered_in_error", "visit__sequence", "pk")
+    )
+    queries = open_query_counts(request.user, patient)
+    live = [crf for crf in instances if not crf.entered_in_error]
+    entries = [
+        Entry(
+            crf=crf,
+            summary=summary(crf),
+            url=edit_url(patient, crf),
+            queries=queries.get((form_code, crf.pk), 0),
+        )
+        for crf in instances
+    ]
+    context = {
+        "patient": patient,
+        "title": model._meta.verbose_name_plural,
+        "form_code": form_code,
+        "entries": entries,
+        "add_url": new_url(patient, form_code)
+        if may_enter and (model.REPEATING or not live)
+        else "",
+    }
+    return render(request, "ecrf/entry/form_list.html", context)

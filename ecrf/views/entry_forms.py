@@ -1,0 +1,419 @@
+"""One page per CRF instance: enter, save as draft, mark complete, change with a reason,
+meet a conflict, and take the workflow steps (verify, sign, lock, unlock)."""
+
+import copy
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from trial import access
+from trial.access import Action
+
+from .. import derivations, patient_state, services
+from ..forms import ReasonForChangeForm, SignForm, UnlockForm, crf_form_class, display_value
+from ..models import FORMS_BY_CODE, CapecitabineCycle, CheckFinding, FolfoxCycle, FormStatus, Visit
+from ..models.workflow import FindingStatus, Query, QueryStatus
+
+FORM_TEMPLATE = "ecrf/entry/form.html"
+TRANSITIONS = {
+    "verify": Action.VERIFY,
+    "sign": Action.SIGN,
+    "lock": Action.LOCK,
+    "unlock": Action.LOCK,
+}
+CYCLE_VISIT = re.compile(r"^[CM](\d{2})$")
+
+
+# Reads ----------------------------------------------------------------------------------
+
+
+def crf_model(form_code: str):
+    try:
+        return FORMS_BY_CODE[form_code]
+    except KeyError as exc:
+        raise Http404(_("There is no such form.")) from exc
+
+
+def get_crf(user, patient, model, pk):
+    queryset = model.objects.filter(patient=patient).select_related(
+        "patient__site", "visit", "updated_by", "locked_by", "verified_by", "signed_by"
+    )
+    return access.get_for(user, queryset, pk=pk)
+
+
+def visit_from(request, patient) -> Visit | None:
+    raw = request.POST.get("visit") or request.GET.get("visit")
+    if not raw:
+        return None
+    if not str(raw).isdigit():
+        raise Http404(_("There is no such visit."))
+    return access.get_for(request.user, Visit.objects.filter(patient=patient), pk=int(raw))
+
+
+def crf_url(crf) -> str:
+    return reverse(
+        "ecrf:form_edit",
+        kwargs={"subject_id": crf.patient.subject_id, "form_code": crf.FORM_CODE, "pk": crf.pk},
+    )
+
+
+def loaded_version(request) -> int:
+    """The version the user's page was built on; anything unreadable is a conflict."""
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else -1
+
+
+def completing(request) -> bool:
+    return request.POST.get("submit") == "complete"
+
+
+def derived_values(form, patient) -> dict:
+    """The derived items for what is in the form now, by the functions the save uses."""
+    model = form.crf_model
+    if not model.DERIVED:
+        return {}
+    if not hasattr(form, "cleaned_data"):
+        form.is_valid()
+    crf = model(patient=patient, site=patient.site)
+    for name in form.fields:
+        if name in form.cleaned_data:
+            setattr(crf, model._meta.get_field(name).attname, form.cleaned_data[name])
+    height = None
+    if model in (FolfoxCycle, CapecitabineCycle):
+        height = patient_state.facts_for(patient).height_cm
+        form.derived_note = (
+            ""
+            if height
+            else _(
+                "No height is recorded on the height and weight form yet: body surface area "
+                "and doses cannot be calculated."
+            )
+        )
+    derivations.derive(crf, height_cm=height)
+    return {name: getattr(crf, model._meta.get_field(name).attname) for name in model.DERIVED}
+
+
+def open_findings(user, crf):
+    return access.scope(
+        CheckFinding.objects.filter(
+            form_type=ContentType.objects.get_for_model(crf),
+            form_id=crf.pk,
+            status=FindingStatus.OPEN,
+        ),
+        user,
+    )
+
+
+def open_queries(user, crf):
+    return access.scope(
+        Query.objects.filter(
+            form_type=ContentType.objects.get_for_model(crf),
+            form_id=crf.pk,
+            status=QueryStatus.OPEN,
+        ).select_related("raised_by"),
+        user,
+    )
+
+
+def labelled(queries, form) -> list:
+    """Queries with the label of the item they ask about."""
+    queries = list(queries)
+    for query in queries:
+        query.item_label = form.item_label(query.field_name) if query.field_name else ""
+    return queries
+
+
+def workflow_steps(user, crf) -> list[str]:
+    """The steps this user may take on this form now."""
+    if crf.entered_in_error:
+        return []
+    site = crf.site_id
+    steps = []
+    if crf.status == FormStatus.COMPLETE and access.can(user, Action.VERIFY, site):
+        steps.append("verify")
+    if crf.status in (FormStatus.COMPLETE, FormStatus.VERIFIED) and access.can(
+        user, Action.SIGN, site
+    ):
+        steps.append("sign")
+    if crf.status == FormStatus.LOCKED:
+        if access.can(user, Action.LOCK, site):
+            steps.append("unlock")
+    elif crf.is_done and access.can(user, Action.LOCK, site):
+        steps.append("lock")
+    return steps
+
+
+def may_edit(user, crf) -> bool:
+    return (
+        access.can(user, Action.ENTER, crf.site_id)
+        and crf.status != FormStatus.LOCKED
+        and not crf.entered_in_error
+    )
+
+
+def read_only_reason(user, crf) -> str:
+    if crf.entered_in_error:
+        return _("This form was withdrawn as entered in error; it is kept for the record.")
+    if crf.status == FormStatus.LOCKED:
+        return str(services.FormLocked(crf))
+    if not access.can(user, Action.ENTER, crf.site_id):
+        return _(
+            "You can read this form; data are entered by the site's investigators and coordinators."
+        )
+    return ""
+
+
+# Pages ----------------------------------------------------------------------------------
+
+
+def render_form_page(request, *, patient, model, form, crf=None, visit=None, status=200, **extra):
+    reason_form = extra.pop("reason_form", None)
+    if crf is not None and reason_form is None and crf.is_done:
+        reason_form = ReasonForChangeForm()
+    findings = list(open_findings(request.user, crf)) if crf and crf.pk else []
+    form.show_findings(findings)
+    if not form.derived:
+        form.derived = derived_values(form, patient) if form.is_bound else {}
+    editable = crf is None or may_edit(request.user, crf)
+    context = {
+        "patient": patient,
+        "model": model,
+        "form_code": model.FORM_CODE,
+        "form_title": model._meta.verbose_name,
+        "form": form,
+        "crf": crf,
+        "visit": visit if visit is not None else getattr(crf, "visit", None),
+        "editable": editable and not form.read_only,
+        "read_only_reason": read_only_reason(request.user, crf) if crf else "",
+        "reason_form": reason_form if editable else None,
+        "findings": findings,
+        "queries": labelled(open_queries(request.user, crf), form) if crf else [],
+        "steps": workflow_steps(request.user, crf) if crf else [],
+        "sign_form": extra.pop("sign_form", None) or SignForm(),
+        "unlock_form": extra.pop("unlock_form", None) or UnlockForm(),
+        "version": extra.pop("version", crf.version if crf else ""),
+        **extra,
+    }
+    return render(request, FORM_TEMPLATE, context, status=status)
+
+
+def initial_values(model, visit) -> dict:
+    """Values the page can propose: the cycle number of a cycle visit."""
+    if visit is not None and hasattr(model, "cycle"):
+        match = CYCLE_VISIT.match(visit.code)
+        if match:
+            return {"cycle": int(match.group(1))}
+    return {}
+
+
+@login_required
+def form_new(request, subject_id, form_code):
+    model = crf_model(form_code)
+    patient = access.get_patient_for(request.user, subject_id=subject_id, action=Action.ENTER)
+    visit = visit_from(request, patient)
+    form_class = crf_form_class(model)
+    if request.method != "POST":
+        form = form_class(patient=patient, initial=initial_values(model, visit))
+        return render_form_page(request, patient=patient, model=model, form=form, visit=visit)
+    form = form_class(request.POST, patient=patient)
+    if form.is_valid():
+        try:
+            crf = services.crf_create(
+                model=model,
+                patient=patient,
+                visit=visit,
+                data=form.item_data(),
+                acting_user=request.user,
+                complete=completing(request),
+            )
+        except services.InvalidData as refused:
+            form.add_service_errors(refused.errors)
+        except IntegrityError:
+            form.add_error(None, _("This form duplicates one already recorded for the patient."))
+        else:
+            messages.success(request, saved_message(crf, completed=completing(request)))
+            return redirect(crf_url(crf))
+    return render_form_page(request, patient=patient, model=model, form=form, visit=visit)
+
+
+def saved_message(crf, *, completed: bool) -> str:
+    if completed:
+        return _("%(form)s marked complete.") % {"form": crf._meta.verbose_name.capitalize()}
+    if crf.is_done:
+        return _("%(form)s saved.") % {"form": crf._meta.verbose_name.capitalize()}
+    return _("%(form)s saved as a draft.") % {"form": crf._meta.verbose_name.capitalize()}
+
+
+@login_required
+def form_edit(request, subject_id, form_code, pk):
+    model = crf_model(form_code)
+    patient = access.get_patient_for(request.user, subject_id=subject_id)
+    crf = get_crf(request.user, patient, model, pk)
+    form_class = crf_form_class(model)
+    if request.method != "POST":
+        form = form_class(instance=crf, patient=patient, read_only=not may_edit(request.user, crf))
+        return render_form_page(request, patient=patient, model=model, form=form, crf=crf)
+    access.require(request.user, Action.ENTER, patient.site_id)
+    if crf.entered_in_error:
+        raise PermissionDenied
+    version = loaded_version(request)
+    form = form_class(request.POST, instance=copy.copy(crf), patient=patient)
+    reason_form = ReasonForChangeForm(request.POST)
+    if form.is_valid() and reason_form.is_valid():
+        try:
+            saved = services.crf_save(
+                crf=crf,
+                data=form.item_data(),
+                acting_user=request.user,
+                loaded_version=version,
+                reason=reason_form.reason_text(),
+                complete=completing(request),
+            )
+        except services.Conflict as conflict:
+            return conflict_page(request, patient, model, form, reason_form, conflict.current)
+        except services.FormLocked as locked:
+            messages.error(request, str(locked))
+            return redirect(crf_url(crf))
+        except services.InvalidData as refused:
+            errors = dict(refused.errors)
+            for message in errors.pop("reason", []):
+                reason_form.add_error("reason", message)
+            form.add_service_errors(errors)
+        except IntegrityError:
+            form.add_error(None, _("This form duplicates one already recorded for the patient."))
+        else:
+            messages.success(request, saved_message(saved, completed=completing(request)))
+            return redirect(crf_url(saved))
+    return render_form_page(
+        request,
+        patient=patient,
+        model=model,
+        form=form,
+        crf=crf,
+        reason_form=reason_form,
+        version=version,
+    )
+
+
+def conflict_page(request, patient, model, form, reason_form, current):
+    """Their saved values beside the user's; the user's stay in the form, now against the
+    current version, so that saving again is a deliberate choice."""
+    rows = []
+    for name in form.fields:
+        field = model._meta.get_field(name)
+        theirs = display_value(field, getattr(current, field.attname))
+        yours = display_value(field, form.cleaned_data.get(name))
+        rows.append(
+            {
+                "label": field.verbose_name,
+                "theirs": theirs,
+                "yours": yours,
+                "differs": theirs != yours,
+            }
+        )
+    form_class = crf_form_class(model)
+    rebound = form_class(request.POST, instance=current, patient=patient)
+    rebound.is_valid()
+    return render_form_page(
+        request,
+        patient=patient,
+        model=model,
+        form=rebound,
+        crf=current,
+        reason_form=reason_form,
+        version=current.version,
+        conflict={
+            "message": str(services.Conflict(current)),
+            "rows": [r for r in rows if r["differs"]] or rows,
+        },
+    )
+
+
+@login_required
+@require_POST
+def form_transition(request, subject_id, form_code, pk):
+    """Source-verify, sign, lock or unlock a form; one step per request."""
+    model = crf_model(form_code)
+    patient = access.get_patient_for(request.user, subject_id=subject_id)
+    crf = get_crf(request.user, patient, model, pk)
+    step = request.POST.get("step", "")
+    if step not in TRANSITIONS:
+        return HttpResponseBadRequest(_("Unknown step."))
+    access.require(request.user, TRANSITIONS[step], patient.site_id)
+    version = loaded_version(request)
+    sign_form = SignForm(request.POST if step == "sign" else None)
+    unlock_form = UnlockForm(request.POST if step == "unlock" else None)
+    try:
+        if step == "verify":
+            services.crf_verify(crf=crf, acting_user=request.user, loaded_version=version)
+            done = _("Source data verified.")
+        elif step == "sign":
+            if not sign_form.is_valid():
+                raise services.InvalidData({})
+            services.crf_sign(
+                crf=crf,
+                acting_user=request.user,
+                password=sign_form.cleaned_data["password"],
+                loaded_version=version,
+            )
+            done = _("Form signed.")
+        elif step == "lock":
+            services.crf_lock(crf=crf, acting_user=request.user, loaded_version=version)
+            done = _("Form locked.")
+        else:
+            if not unlock_form.is_valid():
+                raise services.InvalidData({})
+            services.crf_unlock(
+                crf=crf, acting_user=request.user, reason=unlock_form.cleaned_data["reason"]
+            )
+            done = _("Form unlocked.")
+    except services.InvalidData as refused:
+        target = sign_form if step == "sign" else unlock_form
+        for name, errors in refused.errors.items():
+            for message in errors:
+                target.add_error(name if name in target.fields else None, message)
+        fresh = get_crf(request.user, patient, model, pk)
+        form = crf_form_class(model)(
+            instance=fresh, patient=patient, read_only=not may_edit(request.user, fresh)
+        )
+        return render_form_page(
+            request,
+            patient=patient,
+            model=model,
+            form=form,
+            crf=fresh,
+            sign_form=sign_form,
+            unlock_form=unlock_form,
+            open_step=step,
+        )
+    except (services.Conflict, services.FormLocked, services.TransitionRefused) as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, done)
+    return redirect(crf_url(crf))
+
+
+@login_required
+@require_POST
+def derived_preview(request, subject_id, form_code):
+    """The derived items for the values being typed, as out-of-band fragments."""
+    model = crf_model(form_code)
+    patient = access.get_patient_for(request.user, subject_id=subject_id, action=Action.ENTER)
+    form = crf_form_class(model)(request.POST, patient=patient)
+    form.derived = derived_values(form, patient)
+    items = [form.derived_item(name) for name in model.DERIVED]
+    return render(
+        request,
+        "ecrf/entry/_derived_preview.html",
+        {"items": items, "note": getattr(form, "derived_note", ""), "today": timezone.localdate()},
+    )
