@@ -52,5 +52,10 @@ test: install-test system-test-deps messages
 lint: install-test
 	$(VENV)/bin/ruff check .
 
+# Seeds a throwaway PostgreSQL (5,000 patients, 100,000 forms), times the dataset export against
+# psql \copy and writes bench/BENCHMARKS.md. Options: make bench-export BENCH_ARGS="--repeat 5".
+bench-export: install system-test-deps
+	scripts/with-postgres $(PY) bench/export_benchmark.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
