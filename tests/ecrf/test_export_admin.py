@@ -226,3 +226,14 @@ def test_patient_list_is_scoped(db, study, client):
     shown = {p.subject_id for p in response.context["cl"].result_list}
     assert shown == {p.subject_id for p in study.s01_patients}
     assert Patient.objects.count() == 3
+
+
+def test_another_sites_form_does_not_open_in_the_admin(db, study, client):
+    client.force_login(study.dm_s01)
+    ae = AdverseEvent.objects.filter(site=study.s02).first()
+    change = client.get(reverse("admin:ecrf_adverseevent_change", args=[ae.pk]))
+    assert change.status_code == 302  # the admin's "does not exist", as for a wrong number
+    history = client.get(reverse("admin:ecrf_adverseevent_history", args=[ae.pk]))
+    assert history.status_code == 404
+    own = AdverseEvent.objects.filter(site=study.s01).first()
+    assert client.get(reverse("admin:ecrf_adverseevent_change", args=[own.pk])).status_code == 200
