@@ -82,6 +82,17 @@ def can(user, action: Action | str, site: Site | int | None = None) -> bool:
     return Action(action) in actions_at(user, site_id)
 
 
+def can_anywhere(user, action: Action | str) -> bool:
+    """Whether the user may take the action at some site (no query: memberships are cached)."""
+    action = Action(action)
+    if action in actions_at(user, None):
+        return True
+    return any(
+        m.site_id is not None and m.site.active and action in ROLE_ACTIONS[m.role]
+        for m in _memberships(user)
+    )
+
+
 def roles_by_site(user) -> list[tuple[Site | None, str]]:
     """(site, role label) pairs for the page header; site None means whole study."""
     return [(m.site, m.get_role_display()) for m in _memberships(user)]

@@ -7,9 +7,8 @@ def memberships(request):
     """The user's sites and roles for the page header."""
     return {
         "user_roles": access.roles_by_site(request.user),
-        "can_enter_data": access.sites_for(request.user, action=access.Action.ENTER).exists()
-        if request.user.is_authenticated
-        else False,
+        "can_enter_data": access.can_anywhere(request.user, access.Action.ENTER),
+        "can_export_data": access.can_anywhere(request.user, access.Action.EXPORT),
         "demo_mode": settings.DEMO,
         "demo_password": settings.DEMO_PASSWORD if settings.DEMO else "",
     }
