@@ -1,6 +1,6 @@
 """Forms of the data-entry pages: the CRFs, reasons for change, workflow steps, filters."""
 
-from .crf import CrfForm, crf_form_class, display_value
+from .crf import CrfForm, crf_form_class, display_value, heading
 from .workflow import ReasonForChangeForm, SignForm, UnlockForm
 
 __all__ = [
@@ -10,4 +10,5 @@ __all__ = [
     "UnlockForm",
     "crf_form_class",
     "display_value",
+    "heading",
 ]

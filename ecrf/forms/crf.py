@@ -51,7 +51,17 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format=ISO_DATE)
 
 
+def heading(text) -> str:
+    """Capitalised for a label, except words such as ctDNA or pT that keep their spelling."""
+    text = str(text)
+    first = text.split(" ", 1)[0]
+    if any(c.isupper() for c in first[1:]):
+        return text
+    return text[:1].upper() + text[1:]
+
+
 def item_formfield(db_field: models.Field, **kwargs):
+    kwargs.setdefault("label", heading(db_field.verbose_name))
     if isinstance(db_field, models.DateField):
         kwargs.update(widget=DateInput, input_formats=[ISO_DATE], localize=False)
     field = db_field.formfield(**kwargs)
@@ -184,7 +194,7 @@ class CrfForm(forms.ModelForm):
         value = self.derived.get(name, getattr(self.instance, field.attname, None))
         return {
             "name": name,
-            "label": field.verbose_name,
+            "label": heading(field.verbose_name),
             "value": display_value(field, value),
             "unit": self.crf_model.unit_of(name),
             "calculated": name in self.crf_model.DERIVED,
@@ -210,7 +220,7 @@ class CrfForm(forms.ModelForm):
 
     def item_label(self, name: str) -> str:
         try:
-            return str(self.crf_model._meta.get_field(name).verbose_name).capitalize()
+            return heading(self.crf_model._meta.get_field(name).verbose_name)
         except Exception:  # an item the model does not have: name it as the check did
             return name
 

@@ -20,7 +20,7 @@ from trial.access import Action
 from trial.models import TreatmentArm
 
 from .. import patient_state, selectors
-from ..forms import display_value
+from ..forms import display_value, heading
 from ..models import CRF_MODELS, FORMS_BY_CODE, Crf, FormStatus, Visit
 from ..models.workflow import Query, QueryStatus
 from .entry_forms import crf_model
@@ -37,6 +37,10 @@ EVENT_FORMS = (
     "death",
     "end_of_study",
 )
+# Logs entered at any time, offered as buttons next to the patient's name.
+QUICK_ADD = ("adverse_event", "concomitant_medication")
+# Entries a log shows in the casebook; the form's list has them all.
+LOG_PREVIEW = 5
 # What identifies one entry of a log at a glance.
 SUMMARY_ITEMS = {
     "adverse_event": ("aeterm", "aetoxgr", "aestdat"),
@@ -99,6 +103,7 @@ class Entry:
 class Log:
     code: str
     title: str
+    name: str
     entries: list[Entry] = field(default_factory=list)
     add_url: str = ""
     list_url: str = ""
@@ -106,6 +111,10 @@ class Log:
     @property
     def open_queries(self):
         return sum(e.queries for e in self.entries)
+
+    @property
+    def latest(self):
+        return self.entries[-LOG_PREVIEW:][::-1]
 
 
 def summary(crf: Crf) -> str:
@@ -117,7 +126,7 @@ def summary(crf: Crf) -> str:
         if value not in (None, ""):
             shown = display_value(model_field, value)
             parts.append(f"{_('grade')} {shown}" if name == "aetoxgr" else shown)
-    return " · ".join(parts) or str(crf._meta.verbose_name).capitalize()
+    return " · ".join(parts) or heading(crf._meta.verbose_name)
 
 
 def live_forms(patient) -> dict[str, list[Crf]]:
@@ -220,7 +229,7 @@ def visit_grid(patient, visits, forms, *, today, may_enter, queries):
             {
                 "phase": phase,
                 "title": title,
-                "columns": [FORMS_BY_CODE[c]._meta.verbose_name for c in columns],
+                "columns": [heading(FORMS_BY_CODE[c]._meta.verbose_name) for c in columns],
                 "rows": rows,
             }
         )
@@ -244,15 +253,27 @@ def event_logs(patient, forms, *, may_enter, queries) -> list[Log]:
         logs.append(
             Log(
                 code=code,
-                title=(
+                title=heading(
                     model._meta.verbose_name_plural if model.REPEATING else model._meta.verbose_name
                 ),
+                name=model._meta.verbose_name,
                 entries=entries,
                 add_url=new_url(patient, code) if may_add else "",
                 list_url=list_url(patient, code),
             )
         )
     return logs
+
+
+def forms_of_visit(groups, visit) -> list[tuple[str, Cell]]:
+    """(form title, cell) of one visit's expected forms, for the next-visit box."""
+    if visit is None:
+        return []
+    for group in groups:
+        for row in group["rows"]:
+            if row.visit.pk == visit.pk:
+                return [(t, c) for t, c in zip(group["columns"], row.cells, strict=True) if c]
+    return []
 
 
 @login_required
@@ -268,16 +289,19 @@ def casebook(request, subject_id):
     )
     forms = live_forms(patient)
     queries = open_query_counts(request.user, patient)
+    groups = visit_grid(patient, visits, forms, today=today, may_enter=may_enter, queries=queries)
+    next_visit = selectors.next_expected_visit(patient, today=today)
+    logs = event_logs(patient, forms, may_enter=may_enter, queries=queries)
     context = {
         "patient": patient,
         "facts": facts,
         "arm_label": TreatmentArm(facts.arm.value).label if facts.arm else "",
-        "next_visit": selectors.next_expected_visit(patient, today=today),
+        "next_visit": next_visit,
+        "next_forms": forms_of_visit(groups, next_visit),
         "today": today,
-        "groups": visit_grid(
-            patient, visits, forms, today=today, may_enter=may_enter, queries=queries
-        ),
-        "logs": event_logs(patient, forms, may_enter=may_enter, queries=queries),
+        "groups": groups,
+        "logs": logs,
+        "quick_add": [log for log in logs if log.code in QUICK_ADD and log.add_url],
         "may_enter": may_enter,
         "open_queries": sum(queries.values()),
         "consent_url": new_url(patient, "consent") if may_enter and not visits else "",
@@ -310,7 +334,7 @@ def form_list(request, subject_id, form_code):
     ]
     context = {
         "patient": patient,
-        "title": model._meta.verbose_name_plural,
+        "title": heading(model._meta.verbose_name_plural),
         "form_code": form_code,
         "entries": entries,
         "add_url": new_url(patient, form_code)

@@ -20,7 +20,14 @@ from trial import access
 from trial.access import Action
 
 from .. import derivations, patient_state, services
-from ..forms import ReasonForChangeForm, SignForm, UnlockForm, crf_form_class, display_value
+from ..forms import (
+    ReasonForChangeForm,
+    SignForm,
+    UnlockForm,
+    crf_form_class,
+    display_value,
+    heading,
+)
 from ..models import FORMS_BY_CODE, CapecitabineCycle, CheckFinding, FolfoxCycle, FormStatus, Visit
 from ..models.workflow import FindingStatus, Query, QueryStatus
 
@@ -189,7 +196,7 @@ def render_form_page(request, *, patient, model, form, crf=None, visit=None, sta
         "patient": patient,
         "model": model,
         "form_code": model.FORM_CODE,
-        "form_title": model._meta.verbose_name,
+        "form_title": heading(model._meta.verbose_name),
         "form": form,
         "crf": crf,
         "visit": visit if visit is not None else getattr(crf, "visit", None),
@@ -248,10 +255,10 @@ def form_new(request, subject_id, form_code):
 
 def saved_message(crf, *, completed: bool) -> str:
     if completed:
-        return _("%(form)s marked complete.") % {"form": crf._meta.verbose_name.capitalize()}
+        return _("%(form)s marked complete.") % {"form": heading(crf._meta.verbose_name)}
     if crf.is_done:
-        return _("%(form)s saved.") % {"form": crf._meta.verbose_name.capitalize()}
-    return _("%(form)s saved as a draft.") % {"form": crf._meta.verbose_name.capitalize()}
+        return _("%(form)s saved.") % {"form": heading(crf._meta.verbose_name)}
+    return _("%(form)s saved as a draft.") % {"form": heading(crf._meta.verbose_name)}
 
 
 @login_required

@@ -26,6 +26,15 @@
     if (form && form.classList.contains("crf-form")) applyDependencies(form);
   });
 
+  // Once the form is being saved, a live preview still waiting to be sent is not sent.
+  document.addEventListener("submit", function (event) {
+    if (event.target.classList.contains("crf-form")) event.target.dataset.submitting = "true";
+  });
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.detail.elt;
+    if (form && form.dataset && form.dataset.submitting === "true") event.preventDefault();
+  });
+
   // Enter in the term search picks nothing and must not submit the form.
   document.addEventListener("keydown", function (event) {
     var target = event.target;

@@ -10,7 +10,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ecrf import services
-from ecrf.models import AdverseEvent, Consent, Death, Demographics, FolfoxCycle, Query, Visit
+from ecrf.models import (
+    AdverseEvent,
+    ConcomitantMedication,
+    Consent,
+    Death,
+    Demographics,
+    FolfoxCycle,
+    Query,
+    Visit,
+)
 from tests.ecrf.builders import randomized
 from tests.ecrf.entry_data import as_post, today, valid_entry, with_consent
 from tests.factories import make_patient
@@ -58,7 +67,7 @@ def test_new_patient_starts_with_the_screening_visit(client, pat_s01, inv_s01):
     client.force_login(inv_s01)
     response = client.get(casebook_url(pat_s01))
     assert response.status_code == 200
-    consent = cells_of(response, "screening", "SCR")["informed consent"]
+    consent = cells_of(response, "screening", "SCR")["Informed consent"]
     assert consent.state == "not_started"
     assert consent.url.startswith(reverse("ecrf:form_new", args=[pat_s01.subject_id, "consent"]))
 
@@ -67,10 +76,10 @@ def test_screening_visit_shows_each_forms_state(client, screening, inv_s01):
     client.force_login(inv_s01)
     response = client.get(casebook_url(screening))
     cells = cells_of(response, "screening", "SCR")
-    assert cells["informed consent"].state == "complete"
-    assert cells["demographics"].state == "draft"
-    assert cells["eligibility"].state == "not_started"
-    assert cells["eligibility"].url.endswith(
+    assert cells["Informed consent"].state == "complete"
+    assert cells["Demographics"].state == "draft"
+    assert cells["Eligibility"].state == "not_started"
+    assert cells["Eligibility"].url.endswith(
         f"/forms/eligibility/new/?visit={Visit.objects.get(patient=screening, code='SCR').pk}"
     )
     html = response.content.decode()
@@ -83,8 +92,8 @@ def test_closed_window_with_missing_forms_is_overdue(client, s01, inv_s01):
     client.force_login(inv_s01)
     response = client.get(casebook_url(patient))
     cells = cells_of(response, "screening", "SCR")
-    assert cells["eligibility"].state == "overdue"
-    assert cells["eligibility"].label == "Overdue"
+    assert cells["Eligibility"].state == "overdue"
+    assert cells["Eligibility"].label == "Overdue"
 
 
 def test_randomized_patient_shows_arm_dates_and_next_visit(client, s01, inv_s01):
@@ -133,7 +142,7 @@ def test_open_queries_show_as_badges(client, screening, inv_s01, mon_s01):
     raise_query(consent, mon_s01, "Second question")
     client.force_login(inv_s01)
     response = client.get(casebook_url(screening))
-    assert cells_of(response, "screening", "SCR")["informed consent"].queries == 2
+    assert cells_of(response, "screening", "SCR")["Informed consent"].queries == 2
     assert response.context["open_queries"] == 2
     assert "2 open queries" in response.content.decode()
 
@@ -171,7 +180,7 @@ def test_monitor_reads_the_casebook_without_entry_links(client, screening, mon_s
     response = client.get(casebook_url(screening))
     assert response.status_code == 200
     assert not re.search(r"/forms/\w+/new/", response.content.decode())
-    assert cells_of(response, "screening", "SCR")["eligibility"].url == ""
+    assert cells_of(response, "screening", "SCR")["Eligibility"].url == ""
 
 
 def test_other_sites_patient_is_not_found(client, screening, inv_s02):
@@ -239,4 +248,37 @@ def test_form_posted_from_a_visit_cell_lands_in_that_cell(client, screening, inv
     data = {**as_post(valid_entry("vital_signs", screening)), "visit": scr.pk, "submit": "complete"}
     assert client.post(url, data).status_code == 302
     cells = cells_of(client.get(casebook_url(screening)), "screening", "SCR")
-    assert cells["height and weight"].state == "complete"
+    assert cells["Height and weight"].state == "complete"
+
+
+def test_next_visit_box_links_to_its_forms(client, s01, inv_s01):
+    patient = randomized(make_patient(s01), inv_s01)
+    client.force_login(inv_s01)
+    [(title, cell)] = client.get(casebook_url(patient)).context["next_forms"]
+    assert title == "FOLFOX cycle" and cell.state == "not_started"
+    assert "/forms/folfox_cycle/new/?visit=" in cell.url
+
+
+def test_adverse_events_and_medications_can_be_added_from_the_top(
+    client, screening, inv_s01, mon_s01
+):
+    client.force_login(inv_s01)
+    html = client.get(casebook_url(screening)).content.decode()
+    assert "Add adverse event" in html and "Add concomitant medication" in html
+    client.force_login(mon_s01)
+    assert "Add adverse event" not in client.get(casebook_url(screening)).content.decode()
+
+
+def test_long_log_shows_the_latest_entries_and_links_to_all(client, screening, inv_s01):
+    for n in range(7):
+        services.crf_create(
+            model=ConcomitantMedication,
+            patient=screening,
+            acting_user=inv_s01,
+            data={"cmtrt": f"Medication {n}"},
+        )
+    client.force_login(inv_s01)
+    response = client.get(casebook_url(screening))
+    log = next(lg for lg in response.context["logs"] if lg.code == "concomitant_medication")
+    assert [e.summary for e in log.latest] == [f"Medication {n}" for n in (6, 5, 4, 3, 2)]
+    assert "All 7 entries" in response.content.decode()
