@@ -372,6 +372,7 @@ def form_transition(request, subject_id, form_code, pk):
                 acting_user=request.user,
                 password=sign_form.cleaned_data["password"],
                 loaded_version=version,
+                request=request,
             )
             done = _("Form signed.")
         elif step == "lock":

@@ -8,10 +8,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from ecrf import services
+from ecrf.forms import crf_form_class
 from ecrf.models import FORMS_BY_CODE, Consent, FolfoxCycle, FormStatus, Query, VitalSigns
 from tests.ecrf.builders import randomized
 from tests.ecrf.entry_data import as_post, patient_for, today, valid_entry, with_consent
 from tests.factories import PASSWORD, make_patient
+from trial.models import AccessAction, AccessLog
 
 
 def new_url(patient, code, **query):
@@ -146,6 +148,22 @@ class TestErrorsAtTheirItem:
         again = client.post(new_url(patient, "folfox_cycle"), data)
         assert again.status_code == 200
         assert "already recorded" in " ".join(again.context["form"].errors["cycle"])
+
+
+HOSTILE = ("9" * 40, "-1", "x" * 500, "<script>alert(1)</script>", "1e400", "0001-01-01")
+
+
+@pytest.mark.parametrize("code", sorted(FORMS_BY_CODE))
+def test_no_value_typed_into_any_item_breaks_the_page(client, consented, inv_s01, code):
+    """Whatever is typed, the page answers with the form and its messages, never an error."""
+    client.force_login(inv_s01)
+    names = list(crf_form_class(FORMS_BY_CODE[code])().fields)
+    for value in HOSTILE:
+        data = {name: value for name in names}
+        for submit in ("draft", "complete"):
+            response = client.post(new_url(consented, code), {**data, "submit": submit})
+            assert response.status_code == 200, (code, value, submit)
+            assert "<script>alert(1)</script>" not in response.content.decode()
 
 
 class TestReasonForChange:
@@ -304,6 +322,8 @@ class TestWorkflow:
         assert right.status_code == 302
         consent_form.refresh_from_db()
         assert consent_form.status == FormStatus.SIGNED and consent_form.signed_by == inv_s01
+        signature = AccessLog.objects.get(action=AccessAction.SIGNATURE)
+        assert signature.user == inv_s01 and signature.ip_address == "127.0.0.1"
 
     def test_coordinator_cannot_sign(self, client, consent_form, coord_s01):
         client.force_login(coord_s01)
