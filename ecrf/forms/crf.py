@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import construct_instance
 from django.template.loader import render_to_string
+from django.utils.functional import keep_lazy_text
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -51,8 +52,11 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format=ISO_DATE)
 
 
+@keep_lazy_text
 def heading(text) -> str:
-    """Capitalised for a label, except words such as ctDNA or pT that keep their spelling."""
+    """Capitalised for a label, except words such as ctDNA or pT that keep their spelling.
+
+    Lazy for lazy text, so that labels built once still follow the user's language."""
     text = str(text)
     first = text.split(" ", 1)[0]
     if any(c.isupper() for c in first[1:]):

@@ -12,7 +12,6 @@ from django.db import IntegrityError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -183,7 +182,7 @@ def read_only_reason(user, crf) -> str:
 # Pages ----------------------------------------------------------------------------------
 
 
-def render_form_page(request, *, patient, model, form, crf=None, visit=None, status=200, **extra):
+def render_form_page(request, *, patient, model, form, crf=None, visit=None, **extra):
     reason_form = extra.pop("reason_form", None)
     if crf is not None and reason_form is None and crf.is_done:
         reason_form = ReasonForChangeForm()
@@ -211,7 +210,7 @@ def render_form_page(request, *, patient, model, form, crf=None, visit=None, sta
         "version": extra.pop("version", crf.version if crf else ""),
         **extra,
     }
-    return render(request, FORM_TEMPLATE, context, status=status)
+    return render(request, FORM_TEMPLATE, context)
 
 
 def initial_values(model, visit) -> dict:
@@ -402,7 +401,6 @@ def form_transition(request, subject_id, form_code, pk):
             crf=fresh,
             sign_form=sign_form,
             unlock_form=unlock_form,
-            open_step=step,
         )
     except (services.Conflict, services.FormLocked, services.TransitionRefused) as refused:
         messages.error(request, str(refused))
@@ -423,5 +421,5 @@ def derived_preview(request, subject_id, form_code):
     return render(
         request,
         "ecrf/entry/_derived_preview.html",
-        {"items": items, "note": getattr(form, "derived_note", ""), "today": timezone.localdate()},
+        {"items": items, "note": form.derived_note},
     )

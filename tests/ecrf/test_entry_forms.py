@@ -443,3 +443,19 @@ class TestLivePage:
         html = page(client.get(edit_url(consent_form)))
         assert "Version on the signed sheet reads 2.0" in html
         assert "Consent form version" in html
+
+
+def test_form_labels_follow_the_users_language(client, consented, inv_s01, settings):
+    from django.utils import translation
+
+    url = new_url(consented, "vital_signs")
+    client.force_login(inv_s01)
+    assert "Date measured" in page(client.get(url))
+    with translation.override("zh-hans"):
+        chinese = str(crf_form_class(VitalSigns)().fields["vsdat"].label)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = page(client.get(url))
+    # The middleware leaves the last language active in the thread: end on English.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert client.get(url).status_code == 200
+    assert chinese != "Date measured" and chinese in html
