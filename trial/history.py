@@ -89,7 +89,7 @@ def _attribute_to_system(sender, history_instance, **kwargs):
         history_instance.history_user = system_user()
 
 
-# Immutability on PostgreSQL -----------------------------------------------------------------
+# The history tables in the database ----------------------------------------------------------
 
 
 def history_tables(apps) -> list[str]:
@@ -145,3 +145,25 @@ def unprotect_history_tables(apps, schema_editor):
         name = history_trigger_name(table)
         schema_editor.execute(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}";')
     schema_editor.execute("DROP FUNCTION IF EXISTS trial_refuse_history_change();")
+
+
+def history_index_name(table: str) -> str:
+    return f"{table}_record_idx"
+
+
+def index_history_records(apps, schema_editor):
+    """Migration step: index every history table by record and order (idempotent).
+
+    The trail compares each history row with the one before it for the same record; with
+    this index that lookup is one index probe instead of a scan of the record's history.
+    """
+    for table in history_tables(apps):
+        schema_editor.execute(
+            f'CREATE INDEX IF NOT EXISTS "{history_index_name(table)}" '
+            f'ON "{table}" ("id", "history_id");'
+        )
+
+
+def unindex_history_records(apps, schema_editor):
+    for table in history_tables(apps):
+        schema_editor.execute(f'DROP INDEX IF EXISTS "{history_index_name(table)}";')

@@ -10,7 +10,12 @@ from django.urls import reverse
 from tests.ecrf.builders import screened
 from tests.factories import UserFactory
 from trial.accesslog import log_access
-from trial.history import history_tables, history_trigger_name, record_save
+from trial.history import (
+    history_index_name,
+    history_tables,
+    history_trigger_name,
+    record_save,
+)
 from trial.models import AccessAction, AccessLog, Patient, Site
 
 pytestmark = pytest.mark.skipif(
@@ -42,6 +47,14 @@ def test_every_history_table_in_the_registry_has_the_trigger(db):
         if history_trigger_name(table) not in _triggers_on(table)
     ]
     assert not missing, f"history tables that accept UPDATE/DELETE: {missing}"
+
+
+def test_every_history_table_is_indexed_by_record(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes")
+        indexes = {name for (name,) in cursor.fetchall()}
+    missing = [t for t in history_tables(apps) if history_index_name(t) not in indexes]
+    assert not missing, f"history tables without the (id, history_id) index: {missing}"
 
 
 def test_access_log_table_has_its_trigger(db):
