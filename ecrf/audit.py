@@ -71,7 +71,7 @@ class Source:
 
     @property
     def label(self) -> str:
-        return capfirst(self.model._meta.verbose_name)
+        return heading(self.model._meta.verbose_name)
 
     @property
     def is_crf(self) -> bool:
@@ -135,6 +135,13 @@ SOURCES_BY_KEY = {source.key: source for source in SOURCES}
 PATIENT_SOURCES = tuple(s for s in SOURCES if s.patient_path)
 
 
+def heading(text) -> str:
+    """Capitalised, except words such as ctDNA that keep their spelling."""
+    text = str(text)
+    first = text.split(" ", 1)[0]
+    return text if any(c.isupper() for c in first[1:]) else capfirst(text)
+
+
 def form_choices(*, patient_level: bool = True) -> list[tuple[str, str]]:
     sources = PATIENT_SOURCES if patient_level else SOURCES
     return [(s.key, s.label) for s in sources]
@@ -148,7 +155,7 @@ def field_choices(form: str = "") -> list[tuple[str, str]]:
         if source.item_reference and form != source.key:
             continue
         for f in source.fields():
-            seen.setdefault(f.name, capfirst(f.verbose_name))
+            seen.setdefault(f.name, heading(f.verbose_name))
     return sorted(seen.items(), key=lambda item: str(item[1]).lower())
 
 
@@ -471,7 +478,7 @@ def display_value(model_field: models.Field, value, *, labels, tz) -> str:
         return value.isoformat()
     if model_field.is_relation:
         if model_field.related_model is ContentType:
-            return str(capfirst(ContentType.objects.get_for_id(value).name))
+            return heading(ContentType.objects.get_for_id(value).name)
         return labels.get((model_field.related_model, value), str(value))
     if isinstance(model_field, models.JSONField):
         return json.dumps(value, ensure_ascii=False)
@@ -479,7 +486,7 @@ def display_value(model_field: models.Field, value, *, labels, tz) -> str:
 
 
 def field_label(source: Source, model_field: models.Field) -> str:
-    label = str(capfirst(model_field.verbose_name))
+    label = heading(model_field.verbose_name)
     unit = source.model.unit_of(model_field.name) if source.is_crf else ""
     return f"{label} ({unit})" if unit else label
 
@@ -535,7 +542,7 @@ def _record_label(source: Source, row) -> str:
         return f"{source.label}: {row.name}"
     if source.item_reference:
         model = ContentType.objects.get_for_id(row.form_type_id).model_class()
-        form = capfirst(model._meta.verbose_name) if model else "?"
+        form = heading(model._meta.verbose_name) if model else "?"
         item = f", {row.field_name}" if row.field_name else ""
         return f"{source.label} #{row.id} ({form} #{row.form_id}{item})"
     if source.key == "patient":

@@ -23,6 +23,7 @@ from .. import audit
 from ..models import FORMS_BY_CODE
 
 PER_PAGE = 50
+ISO_DATE = "%Y-%m-%d"
 
 
 class TrailFilterForm(forms.Form):
@@ -32,10 +33,16 @@ class TrailFilterForm(forms.Form):
         label=gettext_lazy("User"), required=False, coerce=int, empty_value=None
     )
     date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"),
+        required=False,
+        input_formats=[ISO_DATE],
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
     )
     date_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("To"),
+        required=False,
+        input_formats=[ISO_DATE],
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
     )
 
     def __init__(self, *args, form_code=None, users=(), form_changed=False, **kwargs):

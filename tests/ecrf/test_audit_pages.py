@@ -162,6 +162,7 @@ def test_form_history_and_its_queries(client, mon_s01, vitals):
     page = text(response)
     assert entries(response) == 3
     assert "Please check the weight." in page and "Patient registered" not in page
+    assert f"History of Height and weight #{vitals.pk}" in page
 
 
 def test_item_history_is_the_form_page_filtered_by_field(client, mon_s01, vitals):
@@ -253,6 +254,7 @@ def test_out_of_range_page_shows_the_last_page(client, mon_s01, vitals):
     client.force_login(mon_s01)
     response = client.get(patient_url(vitals.patient, page=999))
     assert response.context["page"].number == response.context["page"].paginator.num_pages
+    assert "Page 2 of 2" in text(response) and "Newer" in text(response)
     assert client.get(patient_url(vitals.patient, page="x")).context["page"].number == 1
 
 
