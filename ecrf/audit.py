@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -258,13 +258,16 @@ def _source_rows(user, source: Source, scope: TrailScope, filters: TrailFilter) 
 
 
 def trail_rows(
-    user, scope: TrailScope, filters: TrailFilter = TrailFilter(), *, after=None
+    user, scope: TrailScope, filters: TrailFilter = TrailFilter(), *, after=None, first=None
 ) -> QuerySet | None:
     """One UNION ALL over the audited models' history rows, unordered; None if none apply.
 
     after=(history_date, source index, history_id) keeps to rows after that position in
-    ascending (history_date, audit_source, history_id) order, for reading in chunks.
+    ascending (history_date, audit_source, history_id) order, for reading in chunks;
+    first=n then lets each model contribute only its first n rows in that order, so that
+    a chunk reads n rows per model by index, not every row after the position.
     """
+    per_part = first is not None and connection.features.supports_slicing_ordering_in_compound
     parts = []
     for source in scope.sources():
         rows = _source_rows(user, source, scope, filters)
@@ -275,6 +278,8 @@ def trail_rows(
         parts.append(rows)
     if not parts:
         return None
+    if per_part and len(parts) > 1:
+        parts = [rows.order_by("history_date", "history_id")[:first] for rows in parts]
     return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
 
@@ -554,7 +559,7 @@ def iter_trail(user, scope: TrailScope, *, chunk: int = 500) -> Iterator[TrailEn
     """Every entry of the scope, oldest first, read in chunks of bounded memory."""
     after = None
     while True:
-        rows = trail_rows(user, scope, after=after)
+        rows = trail_rows(user, scope, after=after, first=chunk)
         positions = list(rows.order_by(*OLDEST_FIRST)[:chunk]) if rows is not None else []
         if not positions:
             return
