@@ -2,9 +2,17 @@
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from tests.factories import SiteFactory, UserFactory, make_patient, member
 from trial.models import Role
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test():
+    """A request in Chinese leaves Chinese active in the worker; start every test in English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def pytest_configure(config):
