@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trial import access, patients, protocol, randomization
@@ -69,7 +68,7 @@ def randomization_facts(patient: Patient, *, today: date | None = None) -> Rando
 
     return RandomizationFacts(
         consent_date=consent.dsstdat if consent else None,
-        today=today or timezone.localdate(),
+        today=today or patient.site.local_date(),
         inclusion=answers(Eligibility.INCLUSION),
         exclusion=answers(Eligibility.EXCLUSION),
         birth_year=patient.birth_year,

@@ -73,7 +73,9 @@ def facts_for(patient: Patient) -> PatientFacts:
     )
     return PatientFacts(
         consent_date=consent.dsstdat if consent else patient.consent_date,
-        randomization_date=randomization.randomized_at.date() if randomization else None,
+        randomization_date=(
+            patient.site.local_date(randomization.randomized_at) if randomization else None
+        ),
         arm=Arm(randomization.arm) if randomization else None,
         first_folfox_date=first_folfox,
         end_of_treatment_date=eot.dsstdat if eot else None,
@@ -90,7 +92,7 @@ def facts_for(patient: Patient) -> PatientFacts:
 def anchors_for(patient: Patient, facts: PatientFacts) -> schedule.Anchors:
     return schedule.Anchors(
         consent=facts.consent_date,
-        registered=patient.created_at.date() if patient.created_at else None,
+        registered=patient.site.local_date(patient.created_at) if patient.created_at else None,
         randomization=facts.randomization_date,
         arm=facts.arm,
         first_folfox=facts.first_folfox_date,

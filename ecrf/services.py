@@ -84,7 +84,7 @@ def form_context(patient: Patient, model: type[Crf], values: dict, *, exclude_pk
         if previous:
             previous_date, previous_number = previous.exstdat, previous.cycle
     return checks.FormContext(
-        today=timezone.localdate(),
+        today=patient.site.local_date(),
         consent_date=state.consent_date,
         birth_year=patient.birth_year,
         randomization_date=state.randomization_date,

@@ -17,6 +17,8 @@ class SiteFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"T{n:02d}")
     name = factory.LazyAttribute(lambda o: f"Hospital {o.code}")
     country = "China"
+    # UTC, so that a test's "today" is the site's; tests of other zones set one explicitly.
+    time_zone = "UTC"
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -1,5 +1,3 @@
-import zoneinfo
-
 from django.utils import timezone
 
 from . import access
@@ -14,7 +12,10 @@ class SiteTimezoneMiddleware:
     def __call__(self, request):
         sites = [site for site, _ in access.roles_by_site(request.user) if site]
         if sites:
-            timezone.activate(zoneinfo.ZoneInfo(sites[0].time_zone))
+            timezone.activate(sites[0].zone)
         else:
             timezone.deactivate()
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()  # the thread serves the next request, or a test, in UTC

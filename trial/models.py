@@ -1,5 +1,8 @@
 """Sites, the people who work at them, the patients they enrol and their randomization."""
 
+import datetime
+import zoneinfo
+
 from django.conf import settings
 from django.db import IntegrityError, models
 from django.db.models import Q
@@ -42,6 +45,18 @@ class Site(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
+
+    def local_date(self, moment: datetime.datetime | None = None) -> datetime.date:
+        """The calendar date at the site at a moment (now by default): a patient's dates are
+        the hospital's dates, whatever the server's time zone."""
+        return timezone.localtime(moment or timezone.now(), self.zone).date()
 
 
 class Membership(models.Model):

@@ -12,7 +12,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trial import access, protocol
@@ -279,7 +278,7 @@ def forms_of_visit(groups, visit) -> list[tuple[str, Cell]]:
 @login_required
 def casebook(request, subject_id):
     patient = access.get_patient_for(request.user, subject_id=subject_id)
-    today = timezone.localdate()
+    today = patient.site.local_date()
     may_enter = access.can(request.user, Action.ENTER, patient.site_id)
     facts = patient_state.facts_for(patient)
     visits = list(

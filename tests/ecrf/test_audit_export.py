@@ -12,7 +12,7 @@ from ecrf import services
 from ecrf.audit import EXPORT_COLUMNS
 from ecrf.models import VitalSigns
 from tests.ecrf.test_audit_pages import add_history_rows
-from trial.models import AccessAction, AccessLog
+from trial.models import AccessAction, AccessLog, Site
 
 
 def export(client, **query):
@@ -29,6 +29,7 @@ def rows(response) -> list[dict]:
 
 @pytest.fixture
 def two_sites(inv_s01, inv_s02, pat_s01, pat_s02):
+    Site.objects.filter(code="S01").update(time_zone="Asia/Shanghai")
     crfs = {}
     for user, patient, weight in ((inv_s01, pat_s01, 70), (inv_s02, pat_s02, 60)):
         crf = services.crf_create(

@@ -41,7 +41,9 @@ def entries(response) -> int:
 
 @pytest.fixture
 def vitals(s01, inv_s01, coord_s01, pat_s01):
-    """Height and weight entered, completed, then corrected with a reason."""
+    """Height and weight entered, completed, then corrected with a reason, at a site in
+    Shanghai (UTC+8)."""
+    Site.objects.filter(pk=s01.pk).update(time_zone="Asia/Shanghai")
     with time_machine.travel(NOON_UTC, tick=False):
         crf = services.crf_create(
             model=VitalSigns,
