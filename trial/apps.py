@@ -1,4 +1,8 @@
 from django.apps import AppConfig
+from django.contrib.admin import autodiscover
+from django.contrib.admin.apps import SimpleAdminConfig
+from django.contrib.admin.checks import check_admin_app, check_dependencies
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,3 +14,19 @@ class TrialConfig(AppConfig):
         # accesslog connects the login signals; history names the system account on
         # history rows that nobody is named for.
         from . import accesslog, history  # noqa: F401
+
+
+class AdminConfig(SimpleAdminConfig):
+    """Django's admin, with the project's admin modules loaded by the URLs (trial/urls.py)
+    rather than at start-up: they bring django-import-export, which imports openpyxl and
+    numpy, a third of a second that a management command such as export_dataset does not
+    need. The admin's system checks load them before checking them."""
+
+    def ready(self):
+        checks.register(check_dependencies, checks.Tags.admin)
+        checks.register(check_discovered_admin, checks.Tags.admin)
+
+
+def check_discovered_admin(app_configs, **kwargs):
+    autodiscover()
+    return check_admin_app(app_configs, **kwargs)

@@ -33,7 +33,7 @@ DEMO = env_bool("DEMO")
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "trial.apps.AdminConfig",  # django.contrib.admin, its modules loaded with the URLs
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -5,6 +5,8 @@ from django.views.generic import RedirectView
 
 from . import views
 
+admin.autodiscover()  # not at start-up: see trial.apps.AdminConfig
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Before Django's own pages so that password changes reach the access log.

@@ -11,7 +11,9 @@ import csv
 import io
 from collections.abc import Iterator
 
+import psycopg
 from django.db import connection
+from psycopg import pq
 
 from .archive import Archive
 from .tables import Decode, Output, Scope, Table, chunks, labelled, selected
@@ -58,11 +60,41 @@ def _copy(out, table: Table, scope: Scope, outputs: list[Output]) -> Iterator[No
     statement = copy_statement(table, scope, outputs)
     with connection.cursor() as cursor:
         with cursor.copy(statement) as copy:
-            for n, block in enumerate(copy, start=1):
-                out.write(block)
-                if n % COPY_BLOCKS == 0:
-                    yield
-        return cursor.rowcount  # from COPY's own "COPY n"
+            return (yield from _drain(copy, out))
+
+
+def _drain(copy, out) -> Iterator[None]:
+    """Write the rows of a COPY TO as they arrive; returns how many there were.
+
+    libpq hands over one row per call. Rows it has already received are taken from it
+    directly (psycopg's reader costs a few microseconds a row, as much as the server's work);
+    when none is there yet, psycopg's reader waits for the network."""
+    pgconn = copy.connection.pgconn
+    rows = 0
+    while True:
+        size, data = pgconn.get_copy_data(1)  # 1: never block
+        if size == 0:  # nothing received yet
+            data = copy.read()
+            if not data:  # psycopg saw the end and read COPY's result
+                return rows
+        elif size == -1:  # the end, seen here: read COPY's result as psycopg would
+            return _copy_result(pgconn, rows)
+        elif size < -1:
+            raise psycopg.OperationalError(pgconn.get_error_message())
+        out.write(data)
+        rows += 1
+        if rows % COPY_BLOCKS == 0:
+            yield
+
+
+def _copy_result(pgconn, rows: int) -> int:
+    results = []
+    while (result := pgconn.get_result()) is not None:
+        results.append(result)
+    failed = [r for r in results if r.status != pq.ExecStatus.COMMAND_OK]
+    if failed:
+        raise psycopg.DatabaseError(failed[0].get_error_message())
+    return rows
 
 
 def copy_statement(table: Table, scope: Scope, outputs: list[Output]) -> str:

@@ -1,12 +1,12 @@
 """The admin's history pages obey the same scoping as every other page, for every model."""
 
 import pytest
-from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
 from ecrf import services
 from ecrf.models import CRF_MODELS, CheckFinding, FolfoxCycle, Query
+from tests.admin_site import registered
 from tests.ecrf.builders import randomized
 from tests.ecrf.test_audit_capture import maintenance_first
 from trial.admin import AuditedAdmin
@@ -18,7 +18,7 @@ from trial.randomization import record_randomization_correction
 def _tracked_admins():
     return [
         (model, model_admin)
-        for model, model_admin in admin.site._registry.items()
+        for model, model_admin in registered().items()
         if hasattr(model._meta, "simple_history_manager_attribute")
     ]
 

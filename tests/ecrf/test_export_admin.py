@@ -8,7 +8,6 @@ import zipfile
 
 import pytest
 from django.apps import apps
-from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
@@ -16,6 +15,7 @@ from openpyxl import load_workbook
 
 from bench.seed import seed_study
 from ecrf.models import CRF_MODELS, AdverseEvent
+from tests.admin_site import registered
 from tests.ecrf.test_export_dataset import build_study, rolled_back
 from trial.admin import ListExport
 from trial.models import AccessLog, Patient
@@ -55,14 +55,14 @@ def trial_models():
 
 @pytest.mark.parametrize("model", list(trial_models()), ids=lambda m: m.__name__)
 def test_every_trial_model_is_in_the_admin_with_a_list(model):
-    model_admin = admin.site._registry[model]
+    model_admin = registered()[model]
     assert len(model_admin.list_display) > 1
     assert model_admin.list_filter or model_admin.search_fields
 
 
 @pytest.mark.parametrize("model", CRF_MODELS, ids=lambda m: m.__name__)
 def test_form_lists_filter_by_site_status_and_visit_and_export(model):
-    model_admin = admin.site._registry[model]
+    model_admin = registered()[model]
     filters = [f[0] if isinstance(f, tuple) else f for f in model_admin.list_filter]
     assert {"site", "status", "visit__code"} <= set(filters)
     assert model_admin.date_hierarchy == "created_at"

@@ -14,6 +14,9 @@ from trial.management.commands._acting_user import acting_user
 
 
 class Command(BaseCommand):
+    # The system checks load every URL, view and admin module: a second the export does not
+    # need. `manage.py check` (and make test) run them.
+    requires_system_checks = []
     help = (
         "Write the study dataset of a data manager's sites as one ZIP: one table per form and "
         "one of patients, the data dictionary and a manifest. The export is logged."
