@@ -1,12 +1,27 @@
-"""Reads over visits and forms: expected, missing and overdue are queries, not typing."""
+"""Reads over visits, forms and data queries: expected, missing and overdue are database
+queries, not typing; a form's data queries come with their earlier rounds."""
 
-from datetime import date
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
-from trial import protocol
+from trial import access, protocol
 
-from .models import DONE_STATUSES, FORMS_BY_CODE, Visit
+from .models import DONE_STATUSES, FORMS_BY_CODE, Query, Visit
+from .models.workflow import QueryStatus
 
 
 def visit_codes_expecting(form_code: str) -> list[str]:
@@ -74,3 +89,80 @@ def next_expected_visit(patient, *, today: date) -> Visit | None:
         .order_by("sequence", "target_date")
         .first()
     )
+
+
+# Data queries ---------------------------------------------------------------------------
+
+# Waiting for the site, then waiting for the monitor, then done.
+QUERY_RANK = Case(
+    When(status=QueryStatus.OPEN, then=Value(0)),
+    When(status=QueryStatus.ANSWERED, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+@dataclass(frozen=True)
+class QueryRound:
+    """A question and the answer it got, before the query was re-opened."""
+
+    text: str
+    answer: str
+    answered_by: object
+    answered_at: datetime | None
+    reopened_by: object
+    reopened_at: datetime
+
+
+def queries_for(user) -> QuerySet[Query]:
+    """The queries of the user's sites, of patients not entered in error, ranked."""
+    return (
+        access.scope(Query.objects.filter(patient__entered_in_error=False), user)
+        .select_related("patient", "site", "raised_by", "answered_by", "closed_by")
+        .annotate(rank=QUERY_RANK)
+    )
+
+
+def form_queries(user, crf) -> list[Query]:
+    """A form's queries, open and answered first, each with its earlier_rounds."""
+    queries = list(
+        access.scope(
+            Query.objects.filter(form_type=ContentType.objects.get_for_model(crf), form_id=crf.pk),
+            user,
+        )
+        .select_related("raised_by", "answered_by", "closed_by")
+        .order_by(QUERY_RANK, "raised_at", "pk")
+    )
+    rounds = earlier_rounds([q.pk for q in queries])
+    for query in queries:
+        query.earlier_rounds = rounds.get(query.pk, [])
+    return queries
+
+
+def earlier_rounds(query_ids: list[int]) -> dict[int, list[QueryRound]]:
+    """From the queries' history: each question answered or closed, then re-opened."""
+    rounds: dict[int, list[QueryRound]] = defaultdict(list)
+    if not query_ids:
+        return rounds
+    previous = {}
+    history = (
+        Query.history.filter(id__in=query_ids)
+        .select_related("answered_by", "history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    for row in history:
+        before = previous.get(row.id)
+        reopened = row.status == QueryStatus.OPEN and before and before.status != QueryStatus.OPEN
+        if reopened:
+            rounds[row.id].append(
+                QueryRound(
+                    text=before.text,
+                    answer=before.answer,
+                    answered_by=before.answered_by,
+                    answered_at=before.answered_at,
+                    reopened_by=row.history_user,
+                    reopened_at=row.history_date,
+                )
+            )
+        previous[row.id] = row
+    return rounds

@@ -4,6 +4,10 @@ A form's life: draft -> complete -> verified (monitor) -> signed (investigator) 
 (data manager). Changing a completed form needs a reason and drops it back to complete,
 clearing verification and signature (the history keeps them). Every save checks the
 version the user loaded, so nobody silently overwrites anybody.
+
+A query's life: open (raised by a monitor or data manager) -> answered (by the site) ->
+closed (by a monitor or data manager); an answer that does not settle it re-opens it with
+a new question. Each round stays in the query's history.
 """
 
 from dataclasses import dataclass, field
@@ -22,7 +26,7 @@ from trial.models import AccessAction, Patient
 
 from . import checks, derivations, patient_state
 from .models import Crf, FormStatus, Visit
-from .models.workflow import CheckFinding, FindingStatus
+from .models.workflow import CheckFinding, FindingStatus, Query, QueryStatus
 
 
 class CrfError(Exception):
@@ -115,20 +119,36 @@ def changed_items(before: dict, after: dict) -> list[str]:
     return [name for name, value in after.items() if before.get(name) != value]
 
 
-def _record_findings(crf: Crf, findings: list[checks.Finding], acting_user) -> None:
-    """Keep one open finding per soft check and item; resolve those that no longer fire."""
+def _record_findings(
+    crf: Crf, findings: list[checks.Finding], acting_user, *, changed: list[str] = ()
+) -> None:
+    """Keep one finding per soft check and item; resolve those that no longer fire.
+
+    An explanation stands while its item keeps the value it explained: once the item is
+    changed (any item, for a finding on the whole form), the finding is resolved and, if
+    the check still fires, a new one asks for an explanation of the new value.
+    """
     form_type = ContentType.objects.get_for_model(crf)
     existing = {
         (f.check_id, f.field_name): f
         for f in CheckFinding.objects.filter(
-            form_type=form_type, form_id=crf.pk, status=FindingStatus.OPEN
-        )
+            form_type=form_type,
+            form_id=crf.pk,
+            status__in=(FindingStatus.OPEN, FindingStatus.EXPLAINED),
+        ).order_by("created_at")
+    }
+    stale = {
+        key
+        for key, f in existing.items()
+        if changed
+        and f.status == FindingStatus.EXPLAINED
+        and (not f.field_name or f.field_name in changed)
     }
     fired = set()
     for finding in findings:
         key = (finding.check_id, finding.field)
         fired.add(key)
-        if key not in existing:
+        if key not in existing or key in stale:
             record_save(
                 CheckFinding(
                     patient=crf.patient,
@@ -142,10 +162,13 @@ def _record_findings(crf: Crf, findings: list[checks.Finding], acting_user) -> N
                 acting_user=acting_user,
                 reason="Edit check fired",
             )
-    for key, stale in existing.items():
+    for key, old in existing.items():
         if key not in fired:
-            stale.status = FindingStatus.RESOLVED
-            record_save(stale, acting_user=acting_user, reason="Edit check no longer fires")
+            old.status = FindingStatus.RESOLVED
+            record_save(old, acting_user=acting_user, reason="Edit check no longer fires")
+        elif key in stale:
+            old.status = FindingStatus.RESOLVED
+            record_save(old, acting_user=acting_user, reason="Explained value changed")
 
 
 def _validate(crf: Crf, *, complete: bool, acting_user) -> list[checks.Finding]:
@@ -254,7 +277,7 @@ def crf_save(
     default_reason = "Marked complete" if complete and not was_done else "Draft saved"
     record_save(fresh, acting_user=acting_user, reason=reason.strip() or default_reason)
     if fresh.is_done:
-        _record_findings(fresh, soft, acting_user)
+        _record_findings(fresh, soft, acting_user, changed=changed)
     patient_state.refresh_after(fresh, acting_user=acting_user)
     return fresh
 
@@ -370,17 +393,32 @@ def crf_mark_entered_in_error(*, crf: Crf, acting_user, reason: str) -> Crf:
     fresh.entered_in_error = True
     fresh.version += 1
     record_save(fresh, acting_user=acting_user, reason=reason.strip())
+    _close_queries_of_withdrawn_form(fresh, acting_user=acting_user, reason=reason.strip())
     patient_state.refresh_after(fresh, acting_user=acting_user)
     return fresh
 
 
+@transaction.atomic
 def explain_finding(*, finding: CheckFinding, acting_user, explanation: str) -> CheckFinding:
+    """Site staff say why an unusual value is right; the explanation stands until the
+    item is changed. An explanation may be corrected; a resolved finding needs none."""
     access.require(acting_user, Action.ENTER, finding.site_id)
-    if not explanation.strip():
+    fresh = CheckFinding.objects.select_for_update().get(pk=finding.pk)
+    if fresh.status == FindingStatus.RESOLVED:
+        raise TransitionRefused(_("This edit check no longer fires; there is nothing to explain."))
+    explanation = explanation.strip()
+    if not explanation:
         raise InvalidData({"explanation": [_("Give the explanation.")]})
-    finding.explanation = explanation.strip()
-    finding.status = FindingStatus.EXPLAINED
-    return record_save(finding, acting_user=acting_user, reason="Finding explained")
+    _within(explanation, "explanation", CheckFinding)
+    fresh.explanation = explanation
+    fresh.status = FindingStatus.EXPLAINED
+    return record_save(fresh, acting_user=acting_user, reason="Finding explained")
+
+
+def _within(text: str, name: str, model) -> None:
+    limit = model._meta.get_field(name).max_length
+    if limit and len(text) > limit:
+        raise InvalidData({name: [_("Keep it within %(limit)d characters.") % {"limit": limit}]})
 
 
 @transaction.atomic
@@ -403,3 +441,138 @@ def add_unscheduled_visit(*, patient: Patient, visit_date: date, acting_user, re
         unscheduled=True,
     )
     return record_save(visit, acting_user=acting_user, reason=reason or "Unscheduled visit")
+
+
+# Queries --------------------------------------------------------------------------------
+
+
+def query_refusal(crf: Crf) -> str:
+    """Why no query can be raised on this form now; "" when one can."""
+    if crf.patient.entered_in_error:
+        return _("This patient was withdrawn as entered in error; their forms take no queries.")
+    if crf.entered_in_error:
+        return _("This form was withdrawn as entered in error; it takes no queries.")
+    if crf.status == FormStatus.LOCKED:
+        return _("This form is locked; a data manager unlocks it before a query is raised.")
+    return ""
+
+
+def query_form(query: Query) -> Crf:
+    """The form a query asks about."""
+    model = query.form_type.model_class()
+    return model.objects.select_related("patient").get(pk=query.form_id)
+
+
+def _query_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InvalidData({"text": [_("Write the question for the site.")]})
+    return text
+
+
+def _lock_query(query: Query) -> Query:
+    return Query.objects.select_for_update().get(pk=query.pk)
+
+
+@transaction.atomic
+def raise_query(*, crf: Crf, field_name: str, text: str, acting_user) -> Query:
+    """A monitor or data manager asks the site about one item of a form (blank: the whole
+    form). Refused on a form or patient entered in error, and on a locked form."""
+    access.require(acting_user, Action.QUERY, crf.site_id)
+    fresh = type(crf).objects.select_for_update(of=("self",)).select_related("patient")
+    fresh = fresh.get(pk=crf.pk)
+    refusal = query_refusal(fresh)
+    if refusal:
+        raise TransitionRefused(refusal)
+    errors: dict[str, list[str]] = {}
+    field_name = (field_name or "").strip()
+    if field_name and field_name not in {f.name for f in fresh.item_fields()}:
+        errors["field_name"] = [_("Choose an item of this form, or the whole form.")]
+    try:
+        text = _query_text(text)
+    except InvalidData as refused:
+        errors.update(refused.errors)
+    if errors:
+        raise InvalidData(errors)
+    query = Query(
+        patient=fresh.patient,
+        site=fresh.site,
+        form_type=ContentType.objects.get_for_model(fresh),
+        form_id=fresh.pk,
+        field_name=field_name,
+        text=text,
+        raised_by=acting_user,
+    )
+    return record_save(query, acting_user=acting_user, reason="Query raised")
+
+
+@transaction.atomic
+def answer_query(*, query: Query, answer: str, acting_user) -> Query:
+    """An investigator or coordinator answers an open query; it waits for the monitor."""
+    access.require(acting_user, Action.ANSWER, query.site_id)
+    fresh = _lock_query(query)
+    if fresh.status != QueryStatus.OPEN:
+        raise TransitionRefused(
+            _("This query is %(status)s; only an open query can be answered.")
+            % {"status": fresh.get_status_display().lower()}
+        )
+    answer = answer.strip()
+    if not answer:
+        raise InvalidData({"answer": [_("Write the answer.")]})
+    fresh.answer = answer
+    fresh.status = QueryStatus.ANSWERED
+    fresh.answered_by = acting_user
+    fresh.answered_at = timezone.now()
+    return record_save(fresh, acting_user=acting_user, reason="Query answered")
+
+
+@transaction.atomic
+def close_query(*, query: Query, acting_user, note: str = "") -> Query:
+    """A monitor or data manager accepts the answer. Closing a query nobody answered
+    needs a note saying why."""
+    access.require(acting_user, Action.QUERY, query.site_id)
+    fresh = _lock_query(query)
+    if fresh.status == QueryStatus.CLOSED:
+        raise TransitionRefused(_("This query is already closed."))
+    note = note.strip()
+    if fresh.status == QueryStatus.OPEN and not note:
+        raise InvalidData({"note": [_("Say why the query is closed without an answer.")]})
+    _within(note, "close_note", Query)
+    fresh.status = QueryStatus.CLOSED
+    fresh.closed_by = acting_user
+    fresh.closed_at = timezone.now()
+    fresh.close_note = note
+    return record_save(fresh, acting_user=acting_user, reason="Query closed")
+
+
+@transaction.atomic
+def reopen_query(*, query: Query, text: str, acting_user) -> Query:
+    """An answer did not settle it: the query is open again with a new question. The
+    earlier question and answer stay in the query's history."""
+    access.require(acting_user, Action.QUERY, query.site_id)
+    fresh = _lock_query(query)
+    if fresh.status == QueryStatus.OPEN:
+        raise TransitionRefused(_("This query is already open."))
+    refusal = query_refusal(query_form(fresh))
+    if refusal:
+        raise TransitionRefused(refusal)
+    fresh.text = _query_text(text)
+    fresh.status = QueryStatus.OPEN
+    fresh.answer = ""
+    fresh.answered_by = fresh.answered_at = None
+    fresh.closed_by = fresh.closed_at = None
+    fresh.close_note = ""
+    return record_save(fresh, acting_user=acting_user, reason="Query re-opened")
+
+
+def _close_queries_of_withdrawn_form(crf: Crf, *, acting_user, reason: str) -> None:
+    """A form entered in error has nothing left to query: its queries close with it."""
+    pending = Query.objects.select_for_update().filter(
+        form_type=ContentType.objects.get_for_model(crf), form_id=crf.pk
+    )
+    for query in pending.exclude(status=QueryStatus.CLOSED):
+        query.status = QueryStatus.CLOSED
+        query.closed_by = acting_user
+        query.closed_at = timezone.now()
+        query.close_note = f"Form entered in error: {reason}"[:400]
+        record_save(query, acting_user=acting_user, reason="Form entered in error")

@@ -90,6 +90,7 @@ class Query(FormReference):
         verbose_name=_("closed by"),
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    close_note = models.CharField(_("closing note"), max_length=400, blank=True)
     history = HistoricalRecords()
 
     class Meta(FormReference.Meta):
