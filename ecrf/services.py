@@ -10,6 +10,7 @@ closed (by a monitor or data manager); an answer that does not settle it re-open
 a new question. Each round stays in the query's history.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trial import access
+from trial import access, protocol
 from trial.access import Action
 from trial.accesslog import log_access
 from trial.history import record_save
@@ -422,10 +423,24 @@ def _within(text: str, name: str, model) -> None:
 
 
 @transaction.atomic
-def add_unscheduled_visit(*, patient: Patient, visit_date: date, acting_user, reason: str) -> Visit:
-    """An extra visit outside the schedule, numbered UNS01, UNS02, ..."""
+def add_unscheduled_visit(
+    *,
+    patient: Patient,
+    visit_date: date,
+    acting_user,
+    reason: str,
+    expected_forms: Sequence[str] = (),
+) -> Visit:
+    """An extra visit outside the schedule, numbered UNS01, UNS02, ..., at which the chosen
+    forms (among protocol.UNSCHEDULED_FORMS) are expected."""
     access.require(acting_user, Action.ENTER, patient.site_id)
-    Patient.objects.select_for_update().get(pk=patient.pk)
+    patient = Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
+    reason = reason.strip()
+    problems = unscheduled_visit_problems(
+        patient, visit_date=visit_date, reason=reason, expected_forms=expected_forms
+    )
+    if problems:
+        raise InvalidData(problems)
     number = Visit.objects.filter(patient=patient, unscheduled=True).count() + 1
     visit = Visit(
         patient=patient,
@@ -439,8 +454,44 @@ def add_unscheduled_visit(*, patient: Patient, visit_date: date, acting_user, re
         window_end=visit_date,
         visit_date=visit_date,
         unscheduled=True,
+        expected_forms=list(expected_forms),
     )
-    return record_save(visit, acting_user=acting_user, reason=reason or "Unscheduled visit")
+    return record_save(visit, acting_user=acting_user, reason=reason)
+
+
+def unscheduled_visit_problems(
+    patient, *, visit_date, reason, expected_forms
+) -> dict[str, list[str]]:
+    """What is wrong with an unscheduled visit, item by item; empty when nothing is."""
+    problems: dict[str, list[str]] = {}
+    facts = patient_state.facts_for(patient)
+    today = patient.site.local_date()
+    if patient.entered_in_error:
+        problems["__all__"] = [_("This patient was withdrawn as entered in error.")]
+    if visit_date > today:
+        problems["visit_date"] = [
+            _("The date %(date)s is after today (%(today)s).")
+            % {"date": visit_date.isoformat(), "today": today.isoformat()}
+        ]
+    elif facts.consent_date and visit_date < facts.consent_date:
+        problems["visit_date"] = [
+            _("The visit (%(date)s) is before informed consent (%(consent)s).")
+            % {"date": visit_date.isoformat(), "consent": facts.consent_date.isoformat()}
+        ]
+    elif facts.death_date and visit_date > facts.death_date:
+        problems["visit_date"] = [
+            _("The visit (%(date)s) is after the patient's death (%(death)s).")
+            % {"date": visit_date.isoformat(), "death": facts.death_date.isoformat()}
+        ]
+    if not reason:
+        problems["reason"] = [_("Give the reason for the visit.")]
+    unknown = [code for code in expected_forms if code not in protocol.UNSCHEDULED_FORMS]
+    if unknown:
+        problems["expected_forms"] = [
+            _("These forms are not entered at unscheduled visits: %(forms)s.")
+            % {"forms": ", ".join(unknown)}
+        ]
+    return problems
 
 
 # Queries --------------------------------------------------------------------------------

@@ -260,6 +260,9 @@ VISITS: tuple[VisitDef, ...] = (
     *_follow_up_visits(),
 )
 UNSCHEDULED = VisitDef("UNS", "Unscheduled", Anchor.RANDOMIZATION, 0, 0, 0, (), phase="any")
+# What a site may enter at an unscheduled visit, chosen when it adds the visit (CONVENTION);
+# adverse events, medications, ctDNA samples and the other logs are entered at any time.
+UNSCHEDULED_FORMS = ("vital_signs", "performance_status", "cea", "tumour_assessment")
 END_OF_STUDY = VisitDef("EOS", "End of study", Anchor.RANDOMIZATION, 0, 0, 0, ("end_of_study",))
 FIRST_FOLFOX_WITHIN_DAYS = 28  # first cycle within 4 weeks of randomization (CONVENTION)
 FOLLOW_UP_YEARS = 5  # PROTOCOL design: follow-up to 5 years (CONVENTION for the split)

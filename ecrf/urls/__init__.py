@@ -1,6 +1,12 @@
 """The eCRF's pages, one module per area; every view scopes through trial.access."""
 
-from . import audit, enrolment, entry, exports
+from . import audit, enrolment, entry, exports, visits
 
 app_name = "ecrf"
-urlpatterns = [*entry.urlpatterns, *enrolment.urlpatterns, *audit.urlpatterns, *exports.urlpatterns]
+urlpatterns = [
+    *entry.urlpatterns,
+    *enrolment.urlpatterns,
+    *audit.urlpatterns,
+    *exports.urlpatterns,
+    *visits.urlpatterns,
+]

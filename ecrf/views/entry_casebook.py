@@ -184,7 +184,9 @@ def cell_for(visit, instances, *, today, may_enter, patient, code, queries) -> C
         return Cell(state=first.status, url=url, queries=n, count=len(instances))
     if not visit.applicable or visit.not_done_reason:
         return Cell(state="not_applicable")
-    state = "overdue" if visit.window_end and visit.window_end < today else "not_started"
+    # An unscheduled visit has no window to miss: its forms are simply not started.
+    late = not visit.unscheduled and visit.window_end and visit.window_end < today
+    state = "overdue" if late else "not_started"
     return Cell(state=state, url=new_url(patient, code, visit) if may_enter else "")
 
 
