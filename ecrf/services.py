@@ -314,17 +314,29 @@ def crf_verify(*, crf: Crf, acting_user, loaded_version: int | None = None) -> C
     )
 
 
-@transaction.atomic
 def crf_sign(
     *, crf: Crf, acting_user, password: str, loaded_version: int | None = None, request=None
 ) -> Crf:
     """The investigator's e-signature: re-entering the password is the signature act.
 
     The signature is recorded in the form's history and in the access log (with the
-    request's address when given).
+    request's address when given); so is an attempt with a wrong password, outside the
+    signature's transaction so that the refusal does not take the record with it.
     """
     if not acting_user.check_password(password):
+        log_access(
+            action=AccessAction.SIGNATURE_FAILED,
+            user=acting_user,
+            request=request,
+            detail=f"{crf.patient.subject_id} {crf.FORM_CODE} #{crf.pk}: wrong password.",
+            site=crf.site,
+        )
         raise InvalidData({"password": [_("The password is not correct; nothing was signed.")]})
+    return _sign(crf, acting_user=acting_user, loaded_version=loaded_version, request=request)
+
+
+@transaction.atomic
+def _sign(crf: Crf, *, acting_user, loaded_version: int | None, request) -> Crf:
     signed = _transition(
         crf,
         action=Action.SIGN,

@@ -459,6 +459,7 @@ class AccessAction(models.TextChoices):
     LOGOUT = "logout", _("Logout")
     PASSWORD_CHANGE = "password_change", _("Password change")
     SIGNATURE = "signature", _("Electronic signature")
+    SIGNATURE_FAILED = "signature_failed", _("Failed electronic signature")
     RANDOMIZATION = "randomization", _("Randomization")
     EXPORT = "export", _("Export")
     DOWNLOAD = "download", _("Download")

@@ -349,12 +349,17 @@ def test_e_signature_is_in_the_access_log(inv_s01, pat_s01):
     assert pat_s01.subject_id in log.detail and "consent" in log.detail
 
 
-def test_wrong_password_signs_nothing_and_logs_no_signature(inv_s01, pat_s01):
+def test_wrong_password_signs_nothing_and_logs_the_failed_attempt(inv_s01, pat_s01):
     screened(pat_s01, inv_s01)
     consent = pat_s01.consent_set.get()
     with pytest.raises(services.InvalidData):
         services.crf_sign(crf=consent, acting_user=inv_s01, password="wrong")
+    consent.refresh_from_db()
+    assert consent.signed_at is None
     assert not AccessLog.objects.filter(action=AccessAction.SIGNATURE).exists()
+    failed = AccessLog.objects.get(action=AccessAction.SIGNATURE_FAILED)
+    assert (failed.user, failed.site) == (inv_s01, pat_s01.site)
+    assert f"{pat_s01.subject_id} consent #{consent.pk}" in failed.detail
 
 
 def test_randomization_is_in_the_access_log(inv_s01, pat_s01):

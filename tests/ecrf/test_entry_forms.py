@@ -315,6 +315,8 @@ class TestWorkflow:
         assert wrong.context["sign_form"].errors["password"] == [
             "The password is not correct; nothing was signed."
         ]
+        attempt = AccessLog.objects.get(action=AccessAction.SIGNATURE_FAILED)
+        assert attempt.user == inv_s01 and attempt.ip_address == "127.0.0.1"
         right = client.post(
             transition_url(consent_form),
             {"step": "sign", "version": consent_form.version, "password": PASSWORD},
