@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from ..views import entry_casebook, entry_ctcae, entry_forms, entry_patients
+from ..views import entry_casebook, entry_ctcae, entry_forms, entry_patients, entry_queries
 
 
 class SubjectIdConverter:
@@ -18,6 +18,7 @@ class SubjectIdConverter:
 register_converter(SubjectIdConverter, "subject")
 
 FORM = "patients/<subject:subject_id>/forms/<str:form_code>/"
+QUERY = FORM + "<int:pk>/queries/<int:query_pk>/"
 
 urlpatterns = [
     path("patients/", entry_patients.patient_list, name="patient_list"),
@@ -27,6 +28,16 @@ urlpatterns = [
     path(FORM + "preview/", entry_forms.derived_preview, name="derived_preview"),
     path(FORM + "<int:pk>/", entry_forms.form_edit, name="form_edit"),
     path(FORM + "<int:pk>/transition/", entry_forms.form_transition, name="form_transition"),
+    path(FORM + "<int:pk>/queries/", entry_queries.query_raise, name="query_raise"),
+    path(QUERY + "answer/", entry_queries.query_step, {"step": "answer"}, name="query_answer"),
+    path(QUERY + "close/", entry_queries.query_step, {"step": "close"}, name="query_close"),
+    path(QUERY + "reopen/", entry_queries.query_step, {"step": "reopen"}, name="query_reopen"),
+    path(
+        FORM + "<int:pk>/findings/<int:finding_pk>/explain/",
+        entry_queries.finding_explain,
+        name="finding_explain",
+    ),
+    path("queries/", entry_queries.query_list, name="query_list"),
     path("ctcae/search/", entry_ctcae.ctcae_search, name="ctcae_search"),
     path("ctcae/grades/", entry_ctcae.ctcae_grades, name="ctcae_grades"),
 ]

@@ -139,7 +139,11 @@ def live_forms(patient) -> dict[str, list[Crf]]:
 
 
 def open_query_counts(user, patient) -> dict[tuple[str, int], int]:
-    """Open queries per form instance, keyed by (form code, pk)."""
+    """Queries waiting for the site's answer per form instance, keyed by (form code, pk).
+
+    Open ones only (re-opened ones included): an answered query waits for the monitor and
+    shows in the queries list, not in the site's badges.
+    """
     code_of = {ct.pk: model.FORM_CODE for model, ct in form_content_types().items()}
     rows = (
         access.scope(Query.objects.filter(patient=patient, status=QueryStatus.OPEN), user)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from trial import access
 from trial.access import Action
 
-from .. import derivations, patient_state, services
+from .. import derivations, patient_state, selectors, services
 from ..forms import (
     ReasonForChangeForm,
     SignForm,
@@ -27,8 +27,9 @@ from ..forms import (
     display_value,
     heading,
 )
+from ..forms.queries import RaiseQueryForm, explain_form, query_action_form
 from ..models import FORMS_BY_CODE, CapecitabineCycle, CheckFinding, FolfoxCycle, FormStatus, Visit
-from ..models.workflow import FindingStatus, Query, QueryStatus
+from ..models.workflow import FindingStatus, QueryStatus
 
 FORM_TEMPLATE = "ecrf/entry/form.html"
 TRANSITIONS = {
@@ -109,34 +110,65 @@ def derived_values(form, patient) -> dict:
     return {name: getattr(crf, model._meta.get_field(name).attname) for name in model.DERIVED}
 
 
-def open_findings(user, crf):
-    return access.scope(
-        CheckFinding.objects.filter(
-            form_type=ContentType.objects.get_for_model(crf),
-            form_id=crf.pk,
-            status=FindingStatus.OPEN,
-        ),
-        user,
+def form_findings(user, crf) -> list[CheckFinding]:
+    """The form's open and explained edit-check findings."""
+    return list(
+        access.scope(
+            CheckFinding.objects.filter(
+                form_type=ContentType.objects.get_for_model(crf),
+                form_id=crf.pk,
+                status__in=(FindingStatus.OPEN, FindingStatus.EXPLAINED),
+            ),
+            user,
+        )
     )
 
 
-def open_queries(user, crf):
-    return access.scope(
-        Query.objects.filter(
-            form_type=ContentType.objects.get_for_model(crf),
-            form_id=crf.pk,
-            status=QueryStatus.OPEN,
-        ).select_related("raised_by"),
-        user,
-    )
+def findings_panel(user, crf, *, finding_forms=None) -> dict:
+    """Open findings (with an explanation box for data entry staff) and explained ones."""
+    findings = form_findings(user, crf)
+    may_explain = access.can(user, Action.ENTER, crf.site_id) and not crf.entered_in_error
+    bound = finding_forms or {}
+    open_ones = [f for f in findings if f.status == FindingStatus.OPEN]
+    for finding in open_ones:
+        finding.explain_form = (
+            (bound.get(finding.pk) or explain_form(pk=finding.pk)) if may_explain else None
+        )
+    return {
+        "findings": open_ones,
+        "explained_findings": [f for f in findings if f.status == FindingStatus.EXPLAINED],
+    }
 
 
-def labelled(queries, form) -> list:
-    """Queries with the label of the item they ask about."""
-    queries = list(queries)
+def queries_panel(user, crf, form, *, raise_form=None, query_forms=None) -> dict:
+    """The form's queries with the steps this user may take on each, and the raise form."""
+    site = crf.site_id
+    may_query = access.can(user, Action.QUERY, site)
+    may_answer = access.can(user, Action.ANSWER, site)
+    refusal = services.query_refusal(crf)
+    bound = query_forms or {}
+    queries = selectors.form_queries(user, crf)
     for query in queries:
         query.item_label = form.item_label(query.field_name) if query.field_name else ""
-    return queries
+        kinds = []
+        if query.status == QueryStatus.OPEN and may_answer:
+            kinds.append("answer")
+        if query.status != QueryStatus.CLOSED and may_query:
+            kinds.append("close")
+        if query.status != QueryStatus.OPEN and may_query and not refusal:
+            kinds.append("reopen")
+        query.step_forms = {
+            kind: bound.get((query.pk, kind)) or query_action_form(kind, pk=query.pk)
+            for kind in kinds
+        }
+    if may_query and not refusal and raise_form is None:
+        raise_form = RaiseQueryForm(crf_model=type(crf))
+    return {
+        "queries": [q for q in queries if q.status != QueryStatus.CLOSED],
+        "closed_queries": [q for q in queries if q.status == QueryStatus.CLOSED],
+        "raise_form": raise_form if may_query and not refusal else None,
+        "query_refusal": refusal if may_query else "",
+    }
 
 
 def workflow_steps(user, crf) -> list[str]:
@@ -186,8 +218,17 @@ def render_form_page(request, *, patient, model, form, crf=None, visit=None, **e
     reason_form = extra.pop("reason_form", None)
     if crf is not None and reason_form is None and crf.is_done:
         reason_form = ReasonForChangeForm()
-    findings = list(open_findings(request.user, crf)) if crf and crf.pk else []
-    form.show_findings(findings)
+    panels = {"findings": [], "queries": []}
+    if crf is not None and crf.pk is not None:
+        panels |= findings_panel(request.user, crf, finding_forms=extra.pop("finding_forms", None))
+        panels |= queries_panel(
+            request.user,
+            crf,
+            form,
+            raise_form=extra.pop("raise_form", None),
+            query_forms=extra.pop("query_forms", None),
+        )
+    form.show_findings(panels["findings"])
     if not form.derived:
         form.derived = derived_values(form, patient) if form.is_bound else {}
     editable = crf is None or may_edit(request.user, crf)
@@ -202,8 +243,7 @@ def render_form_page(request, *, patient, model, form, crf=None, visit=None, **e
         "editable": editable and not form.read_only,
         "read_only_reason": read_only_reason(request.user, crf) if crf else "",
         "reason_form": reason_form if editable else None,
-        "findings": findings,
-        "queries": labelled(open_queries(request.user, crf), form) if crf else [],
+        **panels,
         "steps": workflow_steps(request.user, crf) if crf else [],
         "sign_form": extra.pop("sign_form", None) or SignForm(),
         "unlock_form": extra.pop("unlock_form", None) or UnlockForm(),

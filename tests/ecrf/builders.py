@@ -3,13 +3,14 @@
 import random
 from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from ecrf import enrolment, services
 from ecrf.demo import Clock, _screening
-from ecrf.models import FolfoxCycle
+from ecrf.models import CheckFinding, FolfoxCycle
 from tests.factories import SiteFactory, UserFactory, make_patient, member
-from trial.history import system_user
+from trial.history import record_save, system_user
 from trial.models import AllocationStratum, Role
 from trial.randomization import generate_allocation_list
 
@@ -37,7 +38,8 @@ def randomized(patient, user, *, days_ago=20):
 
 
 def build_world():
-    """Every persona, and randomized patients at S01 and S02 with one FOLFOX cycle each."""
+    """Every persona, and randomized patients at S01 and S02 with one FOLFOX cycle each;
+    S01's cycle has an open query and an open edit-check finding."""
     s01 = SiteFactory(code="S01", name="Site one")
     s02 = SiteFactory(code="S02", name="Site two")
     world = {
@@ -56,7 +58,29 @@ def build_world():
         "pat_s02": make_patient(s02),
     }
     world.update(enrolled_world(**world))
+    world.update(queried_world(**world))
     return world
+
+
+def queried_world(*, folfox_s01, mon_s01, inv_s01, **_):
+    """An open query from S01's monitor and an open finding on S01's FOLFOX cycle."""
+    query = services.raise_query(
+        crf=folfox_s01, field_name="weight", text="Weight on the chart?", acting_user=mon_s01
+    )
+    finding = record_save(
+        CheckFinding(
+            patient=folfox_s01.patient,
+            site=folfox_s01.site,
+            form_type=ContentType.objects.get_for_model(FolfoxCycle),
+            form_id=folfox_s01.pk,
+            field_name="weight",
+            check_id="TEST01",
+            message="Unusual weight",
+        ),
+        acting_user=inv_s01,
+        reason="Edit check fired",
+    )
+    return {"query_s01": query, "finding_s01": finding}
 
 
 def enrolled_world(*, pat_s01, pat_s02, inv_s01, inv_s02, **_):
