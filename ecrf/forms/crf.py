@@ -228,6 +228,22 @@ class CrfForm(forms.ModelForm):
         except Exception:  # an item the model does not have: name it as the check did
             return name
 
+    def show_queries(self, queries) -> None:
+        """Queries still waiting, flagged under the item they ask about."""
+        for query in queries:
+            if query.field_name in self.fields:
+                note = format_html(
+                    '<a class="query-note query-state-{}" href="#query-{}">{} · {}</a>',
+                    query.status,
+                    query.pk,
+                    _("Query"),
+                    query.get_status_display(),
+                )
+                help_text = self.fields[query.field_name].help_text
+                self.fields[query.field_name].help_text = (
+                    format_html("{} {}", help_text, note) if help_text else note
+                )
+
     def show_findings(self, findings) -> None:
         """Soft edit-check findings, shown under their item as a warning."""
         for finding in findings:

@@ -161,6 +161,7 @@ def queries_panel(user, crf, form, *, raise_form=None, query_forms=None) -> dict
             kind: bound.get((query.pk, kind)) or query_action_form(kind, pk=query.pk)
             for kind in kinds
         }
+    form.show_queries([q for q in queries if q.status != QueryStatus.CLOSED])
     if may_query and not refusal and raise_form is None:
         raise_form = RaiseQueryForm(crf_model=type(crf))
     return {

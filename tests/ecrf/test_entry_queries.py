@@ -78,6 +78,7 @@ def test_monitor_raises_a_query_on_an_item(client, consent, mon_s01):
     html = page(client.get(response.url))
     assert "Sheet reads 2.0?" in html and "Consent form version" in html
     assert "Query raised" in html
+    assert f'href="#query-{query.pk}">Query · Open</a>' in html  # flagged under its item
 
 
 def test_empty_question_comes_back_at_its_field_with_the_item_kept(client, consent, mon_s01):
