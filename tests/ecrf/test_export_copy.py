@@ -27,8 +27,7 @@ def drained(statement: str) -> tuple[bytes, int]:
 def test_rows_that_arrive_late_and_rows_already_received_are_all_written():
     # The first row is waited for (psycopg's reader), the others are already in libpq.
     data, rows = drained(
-        "COPY (SELECT g FROM generate_series(1, 5) g, LATERAL (SELECT pg_sleep(0.02)) s) "
-        "TO STDOUT"
+        "COPY (SELECT g FROM generate_series(1, 5) g, LATERAL (SELECT pg_sleep(0.02)) s) TO STDOUT"
     )
     assert rows == 5
     assert data.decode().split() == ["1", "2", "3", "4", "5"]
