@@ -18,6 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from trial import access, protocol
 from trial.access import Action
@@ -212,6 +213,8 @@ def crf_create(
 ) -> Crf:
     """Start a form for a patient (and visit), as a draft or straight to complete."""
     access.require(acting_user, Action.ENTER, patient.site_id)
+    if patient.entered_in_error:
+        raise InvalidData({"__all__": [str(WITHDRAWN_PATIENT)]})
     if visit is not None and visit.patient_id != patient.pk:
         raise InvalidData({"visit": [_("This visit belongs to another patient.")]})
     if not model.REPEATING and _existing(model, patient, visit).exists():
@@ -226,6 +229,12 @@ def crf_create(
         _record_findings(crf, soft, acting_user)
     patient_state.refresh_after(crf, acting_user=acting_user)
     return crf
+
+
+WITHDRAWN_PATIENT = _lazy(
+    "This patient was withdrawn as entered in error; no data are entered for them."
+)
+WITHDRAWN_FORM = _lazy("This form was withdrawn as entered in error; it is kept for the record.")
 
 
 def _existing(model, patient, visit):
@@ -259,6 +268,10 @@ def crf_save(
     """
     access.require(acting_user, Action.ENTER, crf.site_id)
     fresh = _lock_for_update(crf, loaded_version=loaded_version)
+    if fresh.entered_in_error or fresh.patient.entered_in_error:
+        raise InvalidData(
+            {"__all__": [str(WITHDRAWN_FORM if fresh.entered_in_error else WITHDRAWN_PATIENT)]}
+        )
     before = item_values(fresh)
     was_done = fresh.is_done
     _apply(fresh, data)
@@ -403,6 +416,8 @@ def crf_mark_entered_in_error(*, crf: Crf, acting_user, reason: str) -> Crf:
     fresh = type(crf).objects.select_for_update().get(pk=crf.pk)
     if fresh.status == FormStatus.LOCKED:
         raise FormLocked(fresh)
+    if fresh.entered_in_error:
+        raise TransitionRefused(_("This form was already withdrawn as entered in error."))
     fresh.entered_in_error = True
     fresh.version += 1
     record_save(fresh, acting_user=acting_user, reason=reason.strip())

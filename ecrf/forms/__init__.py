@@ -1,13 +1,14 @@
 """Forms of the data-entry pages: the CRFs, reasons for change, workflow steps, filters."""
 
 from .crf import CrfForm, crf_form_class, display_value, heading
-from .workflow import ReasonForChangeForm, SignForm, UnlockForm
+from .workflow import ReasonForChangeForm, SignForm, UnlockForm, WithdrawForm
 
 __all__ = [
     "CrfForm",
     "ReasonForChangeForm",
     "SignForm",
     "UnlockForm",
+    "WithdrawForm",
     "crf_form_class",
     "display_value",
     "heading",

@@ -124,3 +124,19 @@ class ScreenFailureForm(forms.Form):
                 params={"date": day.isoformat(), "today": today.isoformat()},
             )
         return day
+
+
+class PatientWithdrawalForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why was this patient registered in error?"),
+        max_length=300,
+        error_messages={"required": _("Give the reason the patient was entered in error.")},
+        help_text=_("For example 'registered twice, see S01-012' or 'not a study patient'."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(
+            Submit("withdraw", _("Withdraw as entered in error"), css_class="btn-outline-danger")
+        )

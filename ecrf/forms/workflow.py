@@ -1,4 +1,5 @@
-"""The small forms around a CRF: the reason for a change, the e-signature, unlocking."""
+"""The small forms around a CRF: the reason for a change, the e-signature, unlocking,
+withdrawing a form entered in error."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -56,3 +57,15 @@ class SignForm(forms.Form):
 
 class UnlockForm(forms.Form):
     reason = forms.CharField(label=_("Reason for unlocking"), max_length=300)
+
+
+class WithdrawForm(forms.Form):
+    """A form entered by mistake (wrong patient, duplicate) is withdrawn, never deleted."""
+
+    prefix = "withdraw"
+    reason = forms.CharField(
+        label=_("Why was this form entered in error?"),
+        max_length=300,
+        error_messages={"required": _("Give a reason for withdrawing the form.")},
+        help_text=_("For example 'entered for the wrong patient' or 'duplicate of form #12'."),
+    )

@@ -10,4 +10,9 @@ urlpatterns = [
         views.screen_failure,
         name="screen_failure",
     ),
+    path(
+        "patients/<str:subject_id>/entered-in-error/",
+        views.withdraw_patient,
+        name="withdraw_patient",
+    ),
 ]

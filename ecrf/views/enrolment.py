@@ -6,7 +6,7 @@ the patient is randomized, the arm and the visit schedule.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -16,11 +16,13 @@ from django.views.decorators.http import require_http_methods
 from trial import access, randomization
 from trial.access import Action
 from trial.models import PatientStatus
+from trial.patients import mark_patient_entered_in_error
 from trial.randomization import AllocationUnavailable, RandomizationRefused
 
 from .. import enrolment, services
 from ..forms.enrolment import (
     PatientRegistrationForm,
+    PatientWithdrawalForm,
     RandomizationConfirmForm,
     ScreenFailureForm,
     screening_number_taken,
@@ -164,3 +166,28 @@ def screen_failure(request, subject_id):
         "randomized": randomization.randomization_of(patient) is not None,
     }
     return render(request, "ecrf/enrolment/screen_failure.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def withdraw_patient(request, subject_id):
+    """A patient registered by mistake (twice, or not a study patient) leaves every list; the
+    record and its trail stay. A randomized patient is corrected, not withdrawn."""
+    patient = access.get_patient_for(request.user, subject_id=subject_id, action=Action.ENTER)
+    randomized = randomization.randomization_of(patient) is not None
+    form = PatientWithdrawalForm(_posted(request))
+    if request.method == "POST" and not patient.entered_in_error and form.is_valid():
+        try:
+            mark_patient_entered_in_error(
+                patient=patient, acting_user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as refused:  # its "reason" goes to the field, the rest above
+            form.add_error(None, refused)
+        else:
+            messages.success(
+                request,
+                _("%(subject)s withdrawn as entered in error.") % {"subject": patient.subject_id},
+            )
+            return redirect("ecrf:patient_list")
+    context = {"patient": patient, "form": form, "randomized": randomized}
+    return render(request, "ecrf/enrolment/withdraw.html", context)

@@ -285,7 +285,9 @@ def forms_of_visit(groups, visit) -> list[tuple[str, Cell]]:
 def casebook(request, subject_id):
     patient = access.get_patient_for(request.user, subject_id=subject_id)
     today = patient.site.local_date()
-    may_enter = access.can(request.user, Action.ENTER, patient.site_id)
+    may_enter = access.can(request.user, Action.ENTER, patient.site_id) and not (
+        patient.entered_in_error
+    )
     facts = patient_state.facts_for(patient)
     visits = list(
         selectors.with_visit_state(
@@ -320,7 +322,9 @@ def form_list(request, subject_id, form_code):
     """Every instance of one form for the patient, withdrawn ones included for the record."""
     model = crf_model(form_code)
     patient = access.get_patient_for(request.user, subject_id=subject_id)
-    may_enter = access.can(request.user, Action.ENTER, patient.site_id)
+    may_enter = access.can(request.user, Action.ENTER, patient.site_id) and not (
+        patient.entered_in_error
+    )
     instances = list(
         access.scope(model.objects.filter(patient=patient), request.user)
         .select_related("visit", "updated_by")

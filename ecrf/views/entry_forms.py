@@ -23,6 +23,7 @@ from ..forms import (
     ReasonForChangeForm,
     SignForm,
     UnlockForm,
+    WithdrawForm,
     crf_form_class,
     display_value,
     heading,
@@ -37,6 +38,7 @@ TRANSITIONS = {
     "sign": Action.SIGN,
     "lock": Action.LOCK,
     "unlock": Action.LOCK,
+    "withdraw": Action.ENTER,
 }
 CYCLE_VISIT = re.compile(r"^[CM](\d{2})$")
 
@@ -189,6 +191,8 @@ def workflow_steps(user, crf) -> list[str]:
             steps.append("unlock")
     elif crf.is_done and access.can(user, Action.LOCK, site):
         steps.append("lock")
+    if crf.status != FormStatus.LOCKED and access.can(user, Action.ENTER, site):
+        steps.append("withdraw")
     return steps
 
 
@@ -248,6 +252,7 @@ def render_form_page(request, *, patient, model, form, crf=None, visit=None, **e
         "steps": workflow_steps(request.user, crf) if crf else [],
         "sign_form": extra.pop("sign_form", None) or SignForm(),
         "unlock_form": extra.pop("unlock_form", None) or UnlockForm(),
+        "withdraw_form": extra.pop("withdraw_form", None) or WithdrawForm(),
         "version": extra.pop("version", crf.version if crf else ""),
         **extra,
     }
@@ -389,7 +394,7 @@ def conflict_page(request, patient, model, form, reason_form, current):
 @login_required
 @require_POST
 def form_transition(request, subject_id, form_code, pk):
-    """Source-verify, sign, lock or unlock a form; one step per request."""
+    """Source-verify, sign, lock, unlock or withdraw a form; one step per request."""
     model = crf_model(form_code)
     patient = access.get_patient_for(request.user, subject_id=subject_id)
     crf = get_crf(request.user, patient, model, pk)
@@ -400,6 +405,7 @@ def form_transition(request, subject_id, form_code, pk):
     version = loaded_version(request)
     sign_form = SignForm(request.POST if step == "sign" else None)
     unlock_form = UnlockForm(request.POST if step == "unlock" else None)
+    withdraw_form = WithdrawForm(request.POST if step == "withdraw" else None)
     try:
         if step == "verify":
             services.crf_verify(crf=crf, acting_user=request.user, loaded_version=version)
@@ -418,15 +424,22 @@ def form_transition(request, subject_id, form_code, pk):
         elif step == "lock":
             services.crf_lock(crf=crf, acting_user=request.user, loaded_version=version)
             done = _("Form locked.")
-        else:
+        elif step == "unlock":
             if not unlock_form.is_valid():
                 raise services.InvalidData({})
             services.crf_unlock(
                 crf=crf, acting_user=request.user, reason=unlock_form.cleaned_data["reason"]
             )
             done = _("Form unlocked.")
+        else:
+            if not withdraw_form.is_valid():
+                raise services.InvalidData({})
+            services.crf_mark_entered_in_error(
+                crf=crf, acting_user=request.user, reason=withdraw_form.cleaned_data["reason"]
+            )
+            done = _("Form withdrawn as entered in error; it stays in the casebook's history.")
     except services.InvalidData as refused:
-        target = sign_form if step == "sign" else unlock_form
+        target = {"sign": sign_form, "unlock": unlock_form, "withdraw": withdraw_form}[step]
         for name, errors in refused.errors.items():
             for message in errors:
                 target.add_error(name if name in target.fields else None, message)
@@ -442,6 +455,7 @@ def form_transition(request, subject_id, form_code, pk):
             crf=fresh,
             sign_form=sign_form,
             unlock_form=unlock_form,
+            withdraw_form=withdraw_form,
         )
     except (services.Conflict, services.FormLocked, services.TransitionRefused) as refused:
         messages.error(request, str(refused))

@@ -34,3 +34,6 @@ ACCESS_MATRIX = {
         kwargs=lambda w: {"subject_id": w.pat_s01.subject_id}, expect=S01_ENTRY
     ),
 }
+ACCESS_MATRIX["ecrf:withdraw_patient"] = Page(
+    kwargs=lambda w: {"subject_id": w.pat_s01.subject_id}, expect=S01_ENTRY
+)
