@@ -433,6 +433,72 @@ def build_patient(*, site: Site, state: str, consent: date, user, index: int) ->
     return patient
 
 
+SCREENING_FORMS = (Consent, Demographics, Eligibility, VitalSigns)
+
+
+def _monitoring(site: Site, *, monitor, investigator, today: date) -> None:
+    """A monitor's visit to the site: screening forms source-verified, one query waiting for
+    the site, one answered and waiting for the monitor, one closed."""
+    clock = Clock(site)
+    patients = {p.screening_number.rsplit("-", 1)[1]: p for p in Patient.objects.filter(site=site)}
+    states = {f"{i:03d}": state for i, (state, _days) in enumerate(SCENARIOS, start=1)}
+    by_state = {state: patients[n] for n, state in states.items() if n in patients}
+
+    def when(day: date):
+        return clock.at(min(day, today))
+
+    treated = by_state["on_treatment"]
+    cycle = FolfoxCycle.objects.filter(patient=treated, cycle=2).first()
+    if cycle is not None:
+        with when(cycle.exstdat + timedelta(days=7)):
+            services.raise_query(
+                crf=cycle,
+                field_name="oxa_exdose",
+                text="The chemotherapy order in the source gives a different oxaliplatin dose "
+                "for cycle 2; please check the administered dose.",
+                acting_user=monitor,
+            )
+    followed = by_state["follow_up"]
+    vitals = VitalSigns.objects.filter(patient=followed).order_by("pk").first()
+    consent_day = followed.consent_date
+    for model in SCREENING_FORMS:
+        form = model.objects.filter(patient=followed).order_by("pk").first()
+        if form is not None and form.status == "complete":
+            with when(consent_day + timedelta(days=30)):
+                services.crf_verify(crf=form, acting_user=monitor)
+    if vitals is not None:
+        with when(consent_day + timedelta(days=30)):
+            query = services.raise_query(
+                crf=vitals,
+                field_name="weight",
+                text="The nursing record of the screening day gives another weight; which is "
+                "right?",
+                acting_user=monitor,
+            )
+        with when(consent_day + timedelta(days=33)):
+            services.answer_query(
+                query=query,
+                answer="Weighed again on the ward scale that day; the value entered is right.",
+                acting_user=investigator,
+            )
+    finished = by_state["completed"]
+    consent = Consent.objects.filter(patient=finished).first()
+    if consent is not None:
+        with when(finished.consent_date + timedelta(days=45)):
+            query = services.raise_query(
+                crf=consent,
+                field_name="icversion",
+                text="Please confirm the version of the consent form the patient signed.",
+                acting_user=monitor,
+            )
+        with when(finished.consent_date + timedelta(days=47)):
+            services.answer_query(
+                query=query, answer="Version 2.1, as filed.", acting_user=investigator
+            )
+        with when(finished.consent_date + timedelta(days=50)):
+            services.close_query(query=query, acting_user=monitor)
+
+
 def _ensure_allocation_list(acting_user):
     if not AllocationStratum.objects.exists():
         generate_allocation_list(
@@ -448,9 +514,14 @@ def seed_demo_study(*, acting_user) -> str:
         "S01": get_user_model().objects.get(username="investigator1"),
         "S02": get_user_model().objects.get(username="investigator2"),
     }
+    monitors = {
+        "S01": get_user_model().objects.get(username="monitor1"),
+        "S02": get_user_model().objects.get(username="monitor2"),
+    }
     today = timezone.localdate()
     created = 0
     for code, site in sites.items():
+        new_site = not Patient.objects.filter(site=site).exists()
         for index, (state, days_ago) in enumerate(SCENARIOS, start=1):
             if Patient.objects.filter(
                 site=site, screening_number=f"SCR-{code}-{index:03d}"
@@ -464,4 +535,6 @@ def seed_demo_study(*, acting_user) -> str:
                 index=index,
             )
             created += 1
+        if new_site:
+            _monitoring(site, monitor=monitors[code], investigator=investigators[code], today=today)
     return f"Demo study ready: {len(sites)} sites, {created} new patients."

@@ -57,10 +57,22 @@ def test_healthz_answers_without_login_or_session(client, db):
 
 
 def test_seed_demo_is_idempotent_and_follows_the_contract(db, settings):
+    from ecrf.models.workflow import Query
+
     call_command("seed_demo")
-    counts = (Site.objects.count(), Membership.objects.count(), Patient.objects.count())
+    counts = (
+        Site.objects.count(),
+        Membership.objects.count(),
+        Patient.objects.count(),
+        Query.objects.count(),
+    )
     call_command("seed_demo")
-    assert (Site.objects.count(), Membership.objects.count(), Patient.objects.count()) == counts
+    assert (
+        Site.objects.count(),
+        Membership.objects.count(),
+        Patient.objects.count(),
+        Query.objects.count(),
+    ) == counts
     assert set(Site.objects.values_list("code", flat=True)) == {"S01", "S02"}
     users = get_user_model().objects
     for username in (
@@ -80,6 +92,10 @@ def test_seed_demo_is_idempotent_and_follows_the_contract(db, settings):
     for site in ("S01", "S02"):
         statuses = set(Patient.objects.filter(site__code=site).values_list("status", flat=True))
         assert statuses == set(PatientStatus.values), site
+        # A monitor's visit: a query waiting for the site, one for the monitor, one closed.
+        queries = Query.objects.filter(site__code=site)
+        assert sorted(queries.values_list("status", flat=True)) == ["answered", "closed", "open"]
+        assert {q.raised_by.username for q in queries} == {f"monitor{site[-1]}"}
 
 
 @pytest.mark.parametrize("demo, shown", [(True, True), (False, False)])
