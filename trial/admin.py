@@ -338,6 +338,7 @@ class AllocationListAdmin(AllocationAdmin):
         "per_stratum",
         "block_sizes",
         "file_name",
+        "extends",
         "created_by",
     )
     list_filter = ("source",)

@@ -194,6 +194,7 @@ class TreatmentArm(models.TextChoices):
 class AllocationSource(models.TextChoices):
     GENERATED = "generated", _("Generated in the eCRF from a seed")
     IMPORTED = "imported", _("Imported from a CSV file")
+    EXTENSION = "extension", _("Extension of a stratum, from a seed")
 
 
 class AllocationList(models.Model):
@@ -206,6 +207,14 @@ class AllocationList(models.Model):
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    extends = models.ForeignKey(
+        "AllocationStratum",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="extensions",
+        verbose_name=_("extends the stratum"),
+    )
     created_at = models.DateTimeField(_("loaded"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -223,6 +232,11 @@ class AllocationList(models.Model):
             models.CheckConstraint(
                 condition=~Q(source="generated") | Q(seed__isnull=False),
                 name="allocation_list_generated_has_seed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="extension")
+                | (Q(seed__isnull=False) & Q(extends__isnull=False)),
+                name="allocation_list_extension_has_seed_and_stratum",
             ),
         ]
 

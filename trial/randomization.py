@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -159,6 +160,31 @@ def generate_list(
         for entry in stratum_list(
             key, seed=seed, size=per_stratum, block_sizes=block_sizes, ratio=ratio
         )
+    ]
+
+
+def extension_list(
+    stratum: str,
+    *,
+    seed: int,
+    size: int,
+    after_position: int,
+    after_block: int,
+    block_sizes: Sequence[int] = protocol.BLOCK_SIZES,
+    ratio: Mapping[protocol.Arm, int] = protocol.ALLOCATION_RATIO,
+) -> list[PlannedEntry]:
+    """More entries for a stratum: the list stratum_list draws from a new seed, numbered on
+    from the stratum's last position and block, so a statistician reproduces it from the seed,
+    the size and the stratum's length before the extension."""
+    return [
+        PlannedEntry(
+            stratum,
+            after_position + e.position,
+            e.arm,
+            after_block + e.block if e.block else None,
+            e.block_size,
+        )
+        for e in stratum_list(stratum, seed=seed, size=size, block_sizes=block_sizes, ratio=ratio)
     ]
 
 
@@ -725,6 +751,77 @@ def _store(
         len(planned),
     )
     return allocation_list
+
+
+@transaction.atomic
+def extend_stratum(
+    *, key: str, seed: int, entries: int, acting_user, reason: str
+) -> AllocationList:
+    """Add entries to the end of a stratum's list (an exhausted one, or one about to be):
+    a deliberate decision, so it needs a reason and a seed never used for the stratum before.
+    The stored entries and the allocations made from them do not change."""
+    _require_allocation_rights(acting_user)
+    reason = reason.strip()
+    errors = []
+    if not reason:
+        errors.append(_("Give the reason for extending the stratum."))
+    stratum = AllocationStratum.objects.select_for_update().filter(key=key).first()
+    if stratum is None:
+        errors.append(_("Stratum %(stratum)s has no list to extend.") % {"stratum": key})
+    else:
+        used = {stratum.allocation_list.seed, *stratum.extensions.values_list("seed", flat=True)}
+        if seed in used:
+            errors.append(
+                _("Seed %(seed)s was already used for stratum %(stratum)s; choose a new one.")
+                % {"seed": seed, "stratum": key}
+            )
+    if errors:
+        raise AllocationListInvalid(errors)
+    last = stratum.entries.aggregate(position=Max("position"), block=Max("block"))
+    try:
+        planned = extension_list(
+            key,
+            seed=seed,
+            size=entries,
+            after_position=last["position"] or 0,
+            after_block=last["block"] or 0,
+        )
+    except ValueError as exc:
+        raise AllocationListInvalid([str(exc)]) from exc
+    if not planned:
+        raise AllocationListInvalid([_("The list has no entries.")])
+    extension = AllocationList(
+        source=AllocationSource.EXTENSION,
+        seed=seed,
+        per_stratum=entries,
+        block_sizes=",".join(map(str, protocol.BLOCK_SIZES)),
+        extends=stratum,
+        created_by=acting_user,
+        reason=reason,
+    )
+    record_save(extension, acting_user=acting_user, reason=reason)
+    # Entries are written once and never change; they carry no history rows.
+    AllocationEntry.objects.bulk_create(
+        [
+            AllocationEntry(
+                stratum=stratum,
+                position=e.position,
+                arm=e.arm.value,
+                block=e.block,
+                block_size=e.block_size,
+            )
+            for e in planned
+        ],
+        batch_size=1000,
+    )
+    logger.info(
+        "Stratum %s extended by %s: positions %d to %d",
+        key,
+        acting_user.get_username(),
+        planned[0].position,
+        planned[-1].position,
+    )
+    return extension
 
 
 def export_allocation_list(*, acting_user, request=None) -> str:
