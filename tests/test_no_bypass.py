@@ -48,9 +48,9 @@ QUERYSET_MARKERS = {
 
 # (file, enclosing function, call) -> why it leaves no gap in the trail.
 ALLOWED = {
-    ("trial/randomization.py", "_store", "bulk_create"): (
-        "AllocationEntry is untracked by design: entries are written once with their list, "
-        "whose load is in AllocationList's history, and a trigger keeps them final"
+    ("trial/randomization.py", "_write_entries", "bulk_create"): (
+        "AllocationEntry is untracked by design: entries are written once with their list or "
+        "extension, whose load is in AllocationList's history, and a trigger keeps them final"
     ),
     ("trial/views.py", "healthz", "cursor"): "the liveness probe runs SELECT 1 on no table",
     ("ecrf/exports/dataset.py", "_snapshot", "cursor"): (

@@ -729,20 +729,7 @@ def _store(
             synchronous_metastases=synchronous,
             allocation_list=allocation_list,
         )
-        # Entries are written once and never change; they carry no history rows.
-        AllocationEntry.objects.bulk_create(
-            [
-                AllocationEntry(
-                    stratum=stratum,
-                    position=e.position,
-                    arm=e.arm.value,
-                    block=e.block,
-                    block_size=e.block_size,
-                )
-                for e in entries
-            ],
-            batch_size=1000,
-        )
+        _write_entries(stratum, entries)
     logger.info(
         "Allocation list %s stored by %s: %d strata, %d entries",
         allocation_list.pk,
@@ -800,7 +787,20 @@ def extend_stratum(
         reason=reason,
     )
     record_save(extension, acting_user=acting_user, reason=reason)
-    # Entries are written once and never change; they carry no history rows.
+    _write_entries(stratum, planned)
+    logger.info(
+        "Stratum %s extended by %s: positions %d to %d",
+        key,
+        acting_user.get_username(),
+        planned[0].position,
+        planned[-1].position,
+    )
+    return extension
+
+
+def _write_entries(stratum: AllocationStratum, entries: list[PlannedEntry]) -> None:
+    # Entries are written once and never change; they carry no history rows (the list that
+    # brought them has one).
     AllocationEntry.objects.bulk_create(
         [
             AllocationEntry(
@@ -810,18 +810,10 @@ def extend_stratum(
                 block=e.block,
                 block_size=e.block_size,
             )
-            for e in planned
+            for e in entries
         ],
         batch_size=1000,
     )
-    logger.info(
-        "Stratum %s extended by %s: positions %d to %d",
-        key,
-        acting_user.get_username(),
-        planned[0].position,
-        planned[-1].position,
-    )
-    return extension
 
 
 def export_allocation_list(*, acting_user, request=None) -> str:
