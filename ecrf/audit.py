@@ -492,7 +492,7 @@ def display_value(model_field: models.Field, value, *, labels, tz) -> str:
 
 def field_label(source: Source, model_field: models.Field) -> str:
     label = heading(model_field.verbose_name)
-    unit = source.model.unit_of(model_field.name) if source.is_crf else ""
+    unit = source.model.unit_label(model_field.name) if source.is_crf else ""
     return f"{label} ({unit})" if unit else label
 
 

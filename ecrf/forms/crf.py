@@ -135,7 +135,7 @@ class CrfForm(forms.ModelForm):
         if name not in self.fields:
             return Div(DerivedItem(name), css_class=self.column_class(name))
         wrapper = "required-to-complete" if name in self.required_to_complete() else None
-        unit = self.crf_model.unit_of(name)
+        unit = self.crf_model.unit_label(name)
         if unit:
             item = AppendedText(name, unit, wrapper_class=wrapper)
         else:
@@ -200,7 +200,7 @@ class CrfForm(forms.ModelForm):
             "name": name,
             "label": heading(field.verbose_name),
             "value": display_value(field, value),
-            "unit": self.crf_model.unit_of(name),
+            "unit": self.crf_model.unit_label(name),
             "calculated": name in self.crf_model.DERIVED,
         }
 

@@ -20,6 +20,13 @@ class FormStatus(models.TextChoices):
 
 DONE_STATUSES = (FormStatus.COMPLETE, FormStatus.VERIFIED, FormStatus.SIGNED, FormStatus.LOCKED)
 
+# Units written in words, as a reader sees them. Symbols (mg, m², mL, %, g/L) are
+# international and shown as stored; the data dictionary and exports keep UNITS in English.
+UNIT_LABELS = {
+    "days": _("days"),
+    "mg/day": _("mg/day"),
+}
+
 
 class YesNoUnknown(models.TextChoices):
     YES = "Y", _("Yes")
@@ -109,3 +116,9 @@ class Crf(models.Model):
     @classmethod
     def unit_of(cls, name: str) -> str:
         return cls.UNITS.get(name, "")
+
+    @classmethod
+    def unit_label(cls, name: str) -> str:
+        """The unit of an item as shown on a page, in the reader's language."""
+        unit = cls.unit_of(name)
+        return str(UNIT_LABELS.get(unit, unit))

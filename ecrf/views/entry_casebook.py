@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from trial import access, protocol
@@ -124,7 +125,9 @@ def summary(crf: Crf) -> str:
         value = getattr(crf, model_field.attname)
         if value not in (None, ""):
             shown = display_value(model_field, value)
-            parts.append(f"{_('grade')} {shown}" if name == "aetoxgr" else shown)
+            if name == "aetoxgr":
+                shown = gettext("grade %(grade)s") % {"grade": shown}
+            parts.append(shown)
     return " · ".join(parts) or heading(crf._meta.verbose_name)
 
 
