@@ -1020,6 +1020,7 @@ def _percent(planned: Decimal, given: Decimal) -> str:
     hard=HARD,
     rule=format_lazy(
         gettext_lazy(
+            # xgettext:no-python-format
             "An administered dose more than {tolerance} % from the planned dose "
             "needs a reason for the deviation."
         ),
@@ -1264,6 +1265,7 @@ def more_returned_than_dispensed(form, values, ctx):
     hard=HARD,
     rule=format_lazy(
         gettext_lazy(
+            # xgettext:no-python-format
             "A prescribed daily dose more than {tolerance} % from the planned daily "
             "dose needs a reason for the deviation."
         ),

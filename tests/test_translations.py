@@ -1,6 +1,9 @@
 """The Chinese translation is complete, keeps every placeholder, and is what users see."""
 
+import os
 import re
+import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -61,6 +64,18 @@ def test_translations_keep_every_placeholder(catalogue):
         elif placeholders(entry.msgstr) != placeholders(entry.msgid):
             mismatches.append((entry.msgid, entry.msgstr))
     assert mismatches == []
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext's msgfmt is not installed")
+def test_gnu_msgfmt_accepts_the_formats():
+    """A "%" in a brace-format string ("{tolerance} %") must not be read as a %-directive."""
+    result = subprocess.run(
+        ["msgfmt", "--check-format", "-o", os.devnull, str(PO_PATH)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_compiled_messages_match_the_source():
