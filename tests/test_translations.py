@@ -5,11 +5,13 @@ import re
 import shutil
 import subprocess
 from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 
 import polib
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
@@ -128,3 +130,38 @@ def test_english_stays_the_default(client, inv_s01, pat_s01):
     page = client.get(reverse("home"), follow=True).content.decode()
     assert "Subject ID" in page
     assert "受试者编号" not in page
+
+
+class LanguageForm(HTMLParser):
+    """The language form of a page as a browser without JavaScript submits it."""
+
+    def __init__(self, action):
+        super().__init__()
+        self.action, self.inside, self.fields, self.has_button = action, False, {}, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("action") == self.action
+        elif self.inside and tag == "input":
+            self.fields[attrs["name"]] = attrs.get("value", "")
+        elif self.inside and tag == "button" and attrs.get("type") == "submit":
+            self.has_button = True
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+
+
+def test_language_menu_works_without_javascript(inv_s01, pat_s01):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(inv_s01)
+    casebook = reverse("ecrf:casebook", args=[pat_s01.subject_id])
+    form = LanguageForm(reverse("set_language"))
+    form.feed(browser.get(casebook).content.decode())
+    assert form.has_button, "the language form needs a submit button"
+    assert form.fields["next"] == casebook
+    response = browser.post(reverse("set_language"), {**form.fields, "language": CHINESE})
+    assert response.status_code == 302 and response["Location"] == casebook
+    assert browser.cookies[settings.LANGUAGE_COOKIE_NAME].value == CHINESE
+    assert '<html lang="zh-hans">' in browser.get(casebook).content.decode()
