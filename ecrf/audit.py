@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from trial import access
 from trial.access import Action
-from trial.history import SYSTEM_USERNAME
+from trial.history import SYSTEM_USERNAME, shown_reason
 from trial.models import (
     Membership,
     Patient,
@@ -352,6 +352,12 @@ class TrailEntry:
     @property
     def username(self) -> str:
         return self.user.get_username() if self.user is not None else ""
+
+    @property
+    def shown_reason(self) -> str:
+        """The reason in the reader's language when the system wrote it (the export keeps
+        the stored text)."""
+        return shown_reason(self.reason)
 
 
 # How a related record is named in the trail: one query per related model and page.

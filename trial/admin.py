@@ -25,7 +25,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import access, randomization
 from .access import Action
 from .accesslog import log_access
-from .history import record_save
+from .history import ADMIN_CHANGED_PREFIX, record_save
 from .models import (
     AccessAction,
     AccessLog,
@@ -73,7 +73,7 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         changed = ", ".join(form.changed_data) if change else ""
-        reason = f"Changed in the admin: {changed}" if changed else "Added in the admin"
+        reason = f"{ADMIN_CHANGED_PREFIX}{changed}" if changed else "Added in the admin"
         record_save(obj, acting_user=request.user, reason=reason)
 
 

@@ -1,20 +1,68 @@
 """Saving audited records: the one place where history's who and why are set.
 
-Also the rules that keep the history whole: a history row always names a user (the system
-account when no one else acts), a save that changes nothing leaves no row, and on
-PostgreSQL the history tables refuse UPDATE and DELETE (protect_history_tables, run by a
-migration for every historical model).
+Also the reasons the system records by itself, and the rules that keep the history whole:
+a history row always names a user (the system account when no one else acts), a save that
+changes nothing leaves no row, and on PostgreSQL the history tables refuse UPDATE and
+DELETE (protect_history_tables, run by a migration for every historical model).
 """
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.dispatch import receiver
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.signals import pre_create_historical_record
 
 SYSTEM_USERNAME = "system"
 HISTORY_APPS = ("trial", "ecrf")
 HISTORY_FIELDS = frozenset({"history_id", "history_date", "history_type", "history_user"})
+
+# The reasons the software records by itself (trial and ecrf alike), by their stored text.
+# They are stored in English so that the record does not change with the reader's language;
+# the trail pages show them through this table. tests/trial/test_system_reasons.py fails
+# for a reason recorded in the code and missing here.
+SYSTEM_REASONS = {
+    "Patient registered": _("Patient registered"),
+    "Randomized": _("Randomized"),
+    "Randomization stopped": _("Randomization stopped"),
+    "Generated": _("Generated"),
+    "Imported": _("Imported"),
+    "Added in the admin": _("Added in the admin"),
+    "Form created": _("Form created"),
+    "Draft saved": _("Draft saved"),
+    "Marked complete": _("Marked complete"),
+    "Source data verified": _("Source data verified"),
+    "Signed by investigator": _("Signed by investigator"),
+    "Locked": _("Locked"),
+    "Form entered in error": _("Form entered in error"),
+    "Edit check fired": _("Edit check fired"),
+    "Edit check no longer fires": _("Edit check no longer fires"),
+    "Explained value changed": _("Explained value changed"),
+    "Finding explained": _("Finding explained"),
+    "Query raised": _("Query raised"),
+    "Query answered": _("Query answered"),
+    "Query closed": _("Query closed"),
+    "Query re-opened": _("Query re-opened"),
+    "Visit schedule updated": _("Visit schedule updated"),
+    "Visit no longer expected": _("Visit no longer expected"),
+    "Consent date from consent form": _("Consent date from consent form"),
+    "Status from forms": _("Status from forms"),
+    "Demo data": _("Demo data"),
+    "Demo allocation list": _("Demo allocation list"),
+}
+# A change in the admin names the changed fields after this prefix.
+ADMIN_CHANGED_PREFIX = "Changed in the admin: "
+
+
+def shown_reason(stored: str) -> str:
+    """A stored reason for a reader: a system reason in their language, a typed one as typed."""
+    if stored in SYSTEM_REASONS:
+        return str(SYSTEM_REASONS[stored])
+    if stored.startswith(ADMIN_CHANGED_PREFIX):
+        fields = stored.removeprefix(ADMIN_CHANGED_PREFIX)
+        return gettext("Changed in the admin: %(fields)s") % {"fields": fields}
+    return stored
 
 
 def system_user():

@@ -1,11 +1,14 @@
 """Reading the trail: the patient's timeline, a form's and an item's history."""
 
+import csv
+import io
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -78,6 +81,27 @@ def test_patient_trail_shows_item_old_new_user_role_time_and_reason(client, mon_
     assert "coord_s01" in page and "Study coordinator" in page
     assert "Female" in page  # the patient's sex by its label, not its code
     assert "Complete" in page  # the form status by its label
+
+
+def test_chinese_reader_sees_system_reasons_in_chinese_and_typed_reasons_as_typed(
+    client, mon_s01, vitals
+):
+    client.force_login(mon_s01)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = text(client.get(patient_url(vitals.patient)))
+    assert "表单已创建" in page and "患者已登记" in page
+    assert "Form created" not in page and "Patient registered" not in page
+    assert "Transcription error" in page  # typed by the investigator
+
+
+def test_csv_export_keeps_the_stored_english_reason(client, mon_s01, vitals):
+    client.force_login(mon_s01)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    url = reverse("ecrf:audit_export") + f"?patient={vitals.patient.subject_id}"
+    body = b"".join(client.get(url).streaming_content).decode().lstrip("\ufeff")
+    reasons = {row["reason"] for row in csv.DictReader(io.StringIO(body))}
+    assert {"Form created", "Patient registered", "Transcription error"} <= reasons
+    assert "表单已创建" not in reasons
 
 
 def test_newest_change_comes_first(client, mon_s01, vitals):
