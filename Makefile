@@ -59,5 +59,10 @@ bench-export: install system-test-deps
 	scripts/with-postgres $(PY) bench/export_benchmark.py $(BENCH_ARGS)
 	scripts/with-postgres $(PY) bench/export_benchmark.py --patients 20000 --formats "" --append $(BENCH_ARGS)
 
+# Seeds a throwaway PostgreSQL (5,000 patients) and times the pages against a trivial page;
+# writes its section of bench/BENCHMARKS.md.
+bench-pages: install system-test-deps
+	scripts/with-postgres $(PY) bench/page_benchmark.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

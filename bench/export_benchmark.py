@@ -237,6 +237,7 @@ def main():
             )
         print(f"Added to {RESULTS.relative_to(ROOT)}")
         return
+    pages = _page_section()
     RESULTS.write_text(
         "# Export benchmark\n\n"
         "`make bench-export` (bench/export_benchmark.py) seeds a throwaway PostgreSQL with "
@@ -268,9 +269,16 @@ def main():
         "SAS, Stata and SPSS hold one table at a time in a DataFrame (pyreadstat writes from "
         "one), hence their memory; Excel is written cell by cell by openpyxl, the slowest "
         "format; ODM builds one subject's elements at a time and holds a batch of 500 "
-        "subjects' forms.\n"
+        "subjects' forms.\n" + pages
     )
     print(f"Written to {RESULTS.relative_to(ROOT)}")
+
+
+def _page_section() -> str:
+    """The page benchmark's section of BENCHMARKS.md (bench/page_benchmark.py), kept."""
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    marker = "\n# Page benchmark\n"
+    return "\n" + marker.lstrip("\n") + text.split(marker, 1)[1] if marker in text else ""
 
 
 if __name__ == "__main__":

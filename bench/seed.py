@@ -190,7 +190,7 @@ def seed_study(*, patients: int, sites: int = 5, forms: dict | None = None, seed
         values = {
             "id": start + i,
             "site": site.pk,
-            "subject_id": f"{site.code}-B{start + i:05d}",
+            "subject_id": f"{site.code}-{start + i:05d}",  # as issued: digits after the site
             "sex": rng.choice("MF"),
             "birth_year": rng.randint(1950, 1990),
             "consent_date": date(2024, 1, 1) + timedelta(days=rng.randint(0, 600)),
