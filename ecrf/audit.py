@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -65,8 +66,10 @@ class Source:
     hidden: frozenset[str] = RECORD_HIDDEN
     item_reference: bool = False  # queries and findings: the field filter means their item
 
-    @property
+    @cached_property
     def history(self) -> type[models.Model]:
+        # Model.history builds a new manager class on every access (simple-history's
+        # descriptor): read it once per source, not once per query of every page.
         return self.model.history.model
 
     @property
