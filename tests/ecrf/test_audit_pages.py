@@ -294,3 +294,17 @@ def test_choosing_another_form_offers_its_items_and_drops_the_old_one(client, mo
     assert "sex" not in dict(form.fields["field"].choices)
     assert entries(response) == 2
     assert "field" in client.get(url).context["filter_form"].errors  # typed, not chosen
+
+
+def test_the_item_filter_renders_as_django_renders_a_select():
+    from django import forms
+    from django.test.html import parse_html
+
+    from ecrf.views.audit import PlainSelect
+
+    choices = [("", "All"), ("weight", 'Weight <kg> & "more"'), ("height", "Height")]
+    attrs = {"id": "id_field", "class": "form-select"}
+    for value in ("", "weight"):
+        ours = PlainSelect(choices=choices).render("field", value, attrs)
+        django = forms.Select(choices=choices).render("field", value, attrs)
+        assert parse_html(ours) == parse_html(django)
