@@ -36,6 +36,37 @@ def seed(patients: int) -> None:
         raise SystemExit(done.stderr)
 
 
+def add_queries(raised_by, every: int = 10) -> int:
+    """A query on every tenth FOLFOX cycle of S01, some answered, some closed. Written in bulk
+    like the rest of the benchmark's study (bench/seed.py), not through the services."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from ecrf.models import FolfoxCycle, Query
+    from ecrf.models.workflow import QueryStatus
+
+    form_type = ContentType.objects.get_for_model(FolfoxCycle)
+    statuses = [QueryStatus.OPEN, QueryStatus.ANSWERED, QueryStatus.CLOSED]
+    cycles = FolfoxCycle.objects.filter(site__code="S01").order_by("pk")
+    rows = [
+        Query(
+            patient_id=cycle.patient_id,
+            site_id=cycle.site_id,
+            form_type=form_type,
+            form_id=cycle.pk,
+            field_name="oxa_exdose",
+            text="Please check the administered dose against the chemotherapy order.",
+            status=statuses[n % 3],
+            raised_by=raised_by,
+            answer="Checked." if n % 3 else "",
+            answered_at=timezone.now() if n % 3 else None,
+        )
+        for n, cycle in enumerate(cycles[::every])
+    ]
+    Query.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
 def measure(client, url: str, repeat: int) -> tuple[float, int, int]:
     """Median milliseconds, SQL queries and status of GET url."""
     from django.db import connection
@@ -77,6 +108,7 @@ def main():
     from trial.models import Patient
 
     users = get_user_model().objects
+    queries = add_queries(users.get(username="datamanager"))
     investigator, manager = Client(), Client()
     investigator.force_login(users.get(username="bench_inv_s01"))
     manager.force_login(users.get(username="datamanager"))
@@ -94,7 +126,8 @@ def main():
         ("casebook", investigator, reverse("ecrf:casebook", args=[patient.subject_id])),
         ("FOLFOX cycle form", investigator,
          reverse("ecrf:form_edit", args=[patient.subject_id, "folfox_cycle", cycle.pk])),
-        ("queries list", investigator, reverse("ecrf:query_list")),
+        (f"queries list ({queries:,} queries at S01)", investigator,
+         reverse("ecrf:query_list")),
         ("patient's audit trail", investigator,
          reverse("ecrf:audit_patient", args=[patient.subject_id])),
     ]  # fmt: skip
