@@ -45,3 +45,19 @@ def test_a_patient_of_another_site_is_the_project_404_page(client, inv_s02, pat_
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = CHINESE
     page = client.get(reverse("ecrf:casebook", args=[pat_s01.subject_id])).content.decode()
     assert "页面不存在" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "nothing was saved"), ("zh-hans", "未保存任何内容")],
+)
+def test_a_form_without_its_security_token_gets_the_project_page(inv_s01, language, text):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(inv_s01)
+    client.cookies["django_language"] = language
+    response = client.post(reverse("ecrf:register_patient"), {"sex": "F"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'data-testid="error-403-csrf"' in page and text in page

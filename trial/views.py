@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from .accesslog import log_access
@@ -37,3 +37,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 password_change = PasswordChangeView.as_view()
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without a valid security token (the page was open across a new login, or
+    cookies are off): the project's page in the user's language, not Django's bare one."""
+    return render(request, "403_csrf.html", status=403)
+
