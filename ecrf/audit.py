@@ -36,6 +36,7 @@ from trial.models import (
     Patient,
     Randomization,
     RandomizationCorrection,
+    Role,
     Site,
 )
 
@@ -447,21 +448,60 @@ def _related_labels(rows: dict, previous: dict) -> dict[tuple[type, Any], str]:
     return labels
 
 
-def _roles(user_ids) -> dict[int, list[tuple[int | None, str]]]:
-    roles: dict[int, list[tuple[int | None, str]]] = defaultdict(list)
+@dataclass
+class Roles:
+    """The roles of the users of a page: each membership's states over time (from its
+    history) and, for memberships with no history, as they are now."""
+
+    timeline: dict[int, list[tuple]] = field(default_factory=dict)
+    current: dict[int, list[tuple[int | None, str]]] = field(default_factory=dict)
+
+    def at(self, user_id: int, site_id, when: datetime) -> list[str]:
+        """The roles the user held at the site (or study-wide) when the change was made."""
+        states: dict[int, tuple] = {}
+        for membership_id, site, role, held, since in self.timeline.get(user_id, []):
+            if since > when:
+                break
+            states[membership_id] = (site, role, held)
+        if not states:  # no recorded membership yet then: as recorded now
+            return [
+                label for where, label in self.current.get(user_id, []) if where in (site_id, None)
+            ]
+        return [
+            str(Role(role).label)
+            for where, role, held in states.values()
+            if held and where in (site_id, None)
+        ]
+
+
+def _roles(user_ids) -> Roles:
+    roles = Roles(timeline=defaultdict(list), current=defaultdict(list))
     ids = {pk for pk in user_ids if pk}
-    if ids:
-        for membership in Membership.objects.filter(user_id__in=ids).order_by("pk"):
-            roles[membership.user_id].append((membership.site_id, membership.get_role_display()))
+    if not ids:
+        return roles
+    for membership in Membership.objects.filter(user_id__in=ids).order_by("pk"):
+        roles.current[membership.user_id].append(
+            (membership.site_id, membership.get_role_display())
+        )
+    history = Membership.history.model.objects.filter(user_id__in=ids).order_by(
+        "history_date", "history_id"
+    )
+    for row in history.values_list(
+        "id", "user_id", "site_id", "role", "active", "history_type", "history_date"
+    ):
+        membership_id, user_id, site_id, role, active, kind, since = row
+        roles.timeline[user_id].append(
+            (membership_id, site_id, role, active and kind != "-", since)
+        )
     return roles
 
 
-def _role_of(user, site_id, roles) -> str:
+def _role_of(user, site_id, roles: Roles, when: datetime) -> str:
     if user is None:
         return ""
     if user.get_username() == SYSTEM_USERNAME and not user.is_active:
         return _("System")
-    held = [label for where, label in roles.get(user.pk, []) if where in (site_id, None)]
+    held = roles.at(user.pk, site_id, when)
     if user.is_superuser:
         held.append(_("Administrator"))
     return ", ".join(dict.fromkeys(str(label) for label in held))
@@ -530,7 +570,7 @@ def _entry(source, row, prev, labels, roles, tz, *, field_only="") -> TrailEntry
         when=timezone.localtime(row.history_date, tz),
         action=row.history_type,
         user=row.history_user,
-        role=_role_of(row.history_user, row.audit_site_id, roles),
+        role=_role_of(row.history_user, row.audit_site_id, roles, row.history_date),
         reason=row.history_change_reason or "",
         subject_id=row.audit_subject or "",
         site_code=row.audit_site_code or "",

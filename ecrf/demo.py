@@ -507,7 +507,16 @@ def _ensure_allocation_list(acting_user):
 
 
 def seed_demo_study(*, acting_user) -> str:
-    with transaction.atomic():
+    # Sites, accounts and the allocation list exist before the first patient's consent, as
+    # they would: the trail then shows each person's role and the list's load in order.
+    opened = timezone.localdate() - timedelta(days=max(days for _, days in SCENARIOS) + 30)
+    with (
+        transaction.atomic(),
+        time_machine.travel(
+            datetime.combine(opened, time(9, 0), tzinfo=timezone.get_fixed_timezone(480)),
+            tick=False,
+        ),
+    ):
         sites = create_demo_accounts(acting_user=acting_user)
         _ensure_allocation_list(acting_user)
     investigators = {

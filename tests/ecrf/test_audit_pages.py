@@ -308,3 +308,30 @@ def test_the_item_filter_renders_as_django_renders_a_select():
         ours = PlainSelect(choices=choices).render("field", value, attrs)
         django = forms.Select(choices=choices).render("field", value, attrs)
         assert parse_html(ours) == parse_html(django)
+
+
+def test_the_role_shown_is_the_role_held_when_the_change_was_made(client, s01, mon_s01, pat_s01):
+    from tests.factories import UserFactory
+    from trial.history import system_user
+    from trial.models import Membership, Role
+
+    person = UserFactory(username="promoted")
+    with time_machine.travel(NOON_UTC - timedelta(days=10), tick=False):
+        membership = record_save(
+            Membership(user=person, site=s01, role=Role.COORDINATOR), acting_user=system_user()
+        )
+    with time_machine.travel(NOON_UTC, tick=False):
+        crf = services.crf_create(
+            model=VitalSigns, patient=pat_s01, acting_user=person, data={"weight": 70}
+        )
+    with time_machine.travel(NOON_UTC + timedelta(days=1), tick=False):
+        membership.role = Role.INVESTIGATOR
+        record_save(membership, acting_user=system_user(), reason="Promoted")
+    with time_machine.travel(NOON_UTC + timedelta(days=2), tick=False):
+        services.crf_save(
+            crf=crf, data={"weight": 71}, acting_user=person, loaded_version=crf.version
+        )
+    client.force_login(mon_s01)
+    response = client.get(patient_url(pat_s01, form="vital_signs"))
+    roles = [entry.role for entry in response.context["entries"] if entry.username == "promoted"]
+    assert roles == ["Investigator", "Study coordinator"]  # newest first
