@@ -25,6 +25,7 @@ from trial.access import Action
 from trial.accesslog import log_access
 from trial.history import record_save
 from trial.models import AccessAction, Patient
+from trial.patients import mark_patient_entered_in_error
 
 from . import checks, derivations, patient_state
 from .models import Crf, FormStatus, Visit
@@ -645,12 +646,35 @@ def reopen_query(*, query: Query, text: str, acting_user) -> Query:
 
 def _close_queries_of_withdrawn_form(crf: Crf, *, acting_user, reason: str) -> None:
     """A form entered in error has nothing left to query: its queries close with it."""
-    pending = Query.objects.select_for_update().filter(
-        form_type=ContentType.objects.get_for_model(crf), form_id=crf.pk
+    pending = Query.objects.filter(form_type=ContentType.objects.get_for_model(crf), form_id=crf.pk)
+    _close_all(
+        pending,
+        acting_user=acting_user,
+        note=f"Form entered in error: {reason}",
+        reason="Form entered in error",
     )
-    for query in pending.exclude(status=QueryStatus.CLOSED):
+
+
+def _close_all(queries, *, acting_user, note: str, reason: str) -> None:
+    for query in queries.select_for_update().exclude(status=QueryStatus.CLOSED):
         query.status = QueryStatus.CLOSED
         query.closed_by = acting_user
         query.closed_at = timezone.now()
-        query.close_note = f"Form entered in error: {reason}"[:400]
-        record_save(query, acting_user=acting_user, reason="Form entered in error")
+        query.close_note = note[:400]
+        record_save(query, acting_user=acting_user, reason=reason)
+
+
+@transaction.atomic
+def withdraw_patient(*, patient: Patient, acting_user, reason: str) -> Patient:
+    """A patient registered by mistake is marked entered in error (trial.patients) and the
+    queries on their forms close with the reason: nobody is left to answer them."""
+    withdrawn = mark_patient_entered_in_error(
+        patient=patient, acting_user=acting_user, reason=reason
+    )
+    _close_all(
+        Query.objects.filter(patient=withdrawn),
+        acting_user=acting_user,
+        note=f"Patient entered in error: {reason.strip()}",
+        reason="Patient entered in error",
+    )
+    return withdrawn

@@ -36,6 +36,7 @@ SYSTEM_REASONS = {
     "Signed by investigator": _("Signed by investigator"),
     "Locked": _("Locked"),
     "Form entered in error": _("Form entered in error"),
+    "Patient entered in error": _("Patient entered in error"),
     "Edit check fired": _("Edit check fired"),
     "Edit check no longer fires": _("Edit check no longer fires"),
     "Explained value changed": _("Explained value changed"),

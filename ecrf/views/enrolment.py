@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods
 from trial import access, randomization
 from trial.access import Action
 from trial.models import PatientStatus
-from trial.patients import mark_patient_entered_in_error
 from trial.randomization import AllocationUnavailable, RandomizationRefused
 
 from .. import enrolment, services
@@ -178,7 +177,7 @@ def withdraw_patient(request, subject_id):
     form = PatientWithdrawalForm(_posted(request))
     if request.method == "POST" and not patient.entered_in_error and form.is_valid():
         try:
-            mark_patient_entered_in_error(
+            services.withdraw_patient(
                 patient=patient, acting_user=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as refused:  # its "reason" goes to the field, the rest above

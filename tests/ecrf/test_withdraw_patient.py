@@ -99,3 +99,24 @@ def test_no_form_is_entered_or_changed_for_a_withdrawn_patient(client, inv_s01, 
     assert response.status_code == 200
     assert "withdrawn as entered in error" in response.content.decode()
     assert VitalSigns.objects.filter(patient=screening).count() == 1
+
+
+def test_the_queries_of_a_withdrawn_patient_close_with_the_reason(
+    client, inv_s01, mon_s01, screening
+):
+    from ecrf.models import Consent
+    from ecrf.models.workflow import QueryStatus
+
+    consent = Consent.objects.get(patient=screening)
+    query = services.raise_query(
+        crf=consent, field_name="icversion", text="Which version?", acting_user=mon_s01
+    )
+    client.force_login(inv_s01)
+    client.post(url(screening), {"reason": "Registered twice"})
+    query.refresh_from_db()
+    assert (query.status, query.closed_by, query.close_note) == (
+        QueryStatus.CLOSED,
+        inv_s01,
+        "Patient entered in error: Registered twice",
+    )
+    assert query.history.first().history_change_reason == "Patient entered in error"
