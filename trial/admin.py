@@ -25,7 +25,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import access, randomization
 from .access import Action
 from .accesslog import log_access
-from .history import ADMIN_CHANGED_PREFIX, record_save
+from .history import ADMIN_CHANGED_PREFIX, record_save, shown_reason
 from .models import (
     AccessAction,
     AccessLog,
@@ -62,6 +62,13 @@ class AuditedAdmin(SimpleHistoryAdmin):
         if not hasattr(self.model._meta, "simple_history_manager_attribute"):
             return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
         return super().history_view(request, object_id, extra_context)
+
+    def render_history_view(self, request, template, context, **kwargs):
+        # Reasons the system recorded read in the user's language, as on the audit pages;
+        # the rows are only shown, never saved.
+        for record in getattr(context.get("page_obj"), "object_list", ()):
+            record.history_change_reason = shown_reason(record.history_change_reason or "")
+        return super().render_history_view(request, template, context, **kwargs)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method not in ("GET", "HEAD"):

@@ -133,3 +133,14 @@ def test_history_of_an_untracked_model_in_the_admin_does_not_fail(client, datama
 def test_bad_object_id_in_an_admin_history_url_is_not_found(client, datamanager):
     client.force_login(datamanager)
     assert client.get("/admin/trial/patient/not-a-number/history/").status_code == 404
+
+
+def test_admin_history_shows_system_reasons_in_the_readers_language(client, admin_user, pat_s01):
+    client.force_login(admin_user)
+    url = reverse("admin:trial_patient_history", args=[pat_s01.pk])
+    assert "Patient registered" in client.get(url).content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(url).content.decode()
+    assert "患者已登记" in page and "Patient registered" not in page
+    # Only shown so: the stored reason stays as recorded.
+    assert pat_s01.history.last().history_change_reason == "Patient registered"
