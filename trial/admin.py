@@ -5,7 +5,9 @@ The allocation list is shown to study-wide data managers and superusers only.
 
 from functools import cache
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
@@ -13,6 +15,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.text import format_lazy
@@ -355,6 +358,61 @@ class AllocationListAdmin(AllocationAdmin):
 class AllocationStratumAdmin(AllocationAdmin):
     list_display = ("key", "site", "synchronous_metastases", "allocation_list")
     list_filter = ("site", "synchronous_metastases")
+    actions = ["extend"]
+
+    @admin.action(description=_("Extend the selected stratum from a new seed"))
+    def extend(self, request, queryset):
+        """More permuted blocks at the end of one stratum's list (trial.randomization
+        .extend_stratum), after a page that asks for the seed, the size and the reason."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one stratum to extend."), messages.WARNING)
+            return None
+        stratum = queryset.get()
+        form = ExtendStratumForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            try:
+                extension = randomization.extend_stratum(
+                    key=stratum.key, acting_user=request.user, **form.cleaned_data
+                )
+            except randomization.AllocationListInvalid as refused:
+                for error in refused.errors:
+                    form.add_error(None, error)
+            else:
+                self.message_user(
+                    request,
+                    _("Stratum %(stratum)s extended to position %(last)d.")
+                    % {"stratum": stratum.key, "last": stratum.entries.count()},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:trial_allocationlist_change", args=[extension.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Extend stratum %(stratum)s") % {"stratum": stratum.key},
+            "opts": self.model._meta,
+            "stratum": stratum,
+            "entries": stratum.entries.count(),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/trial/allocationstratum/extend.html", context)
+
+
+class ExtendStratumForm(forms.Form):
+    seed = forms.IntegerField(
+        label=_("New seed"),
+        min_value=0,
+        help_text=_("Never used for this stratum before; keep it with the statistician."),
+    )
+    entries = forms.IntegerField(
+        label=_("Entries to add"),
+        min_value=1,
+        help_text=_("Whole blocks: a multiple of the smallest block size."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
 
 
 class UsedFilter(admin.SimpleListFilter):

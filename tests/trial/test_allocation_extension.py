@@ -117,3 +117,59 @@ def test_the_command_extends_and_its_dry_run_reproduces_the_stored_entries(
             "extend_allocation_list",
             "--stratum", KEY, "--seed", "77", "--entries", "4", "--reason", "Again",
         )  # fmt: skip
+
+
+def test_a_data_manager_extends_a_stratum_in_the_admin(client, datamanager, s01):
+    from django.urls import reverse
+
+    from trial.models import AllocationStratum
+
+    load_list("S01", per_stratum=2)
+    stratum = AllocationStratum.objects.get(key=KEY)
+    client.force_login(datamanager)
+    changelist = reverse("admin:trial_allocationstratum_changelist")
+    chosen = {"action": "extend", "_selected_action": [stratum.pk]}
+    asked = client.post(changelist, chosen)
+    assert asked.status_code == 200
+    assert 'data-testid="extend-stratum"' in asked.content.decode()
+
+    refused = client.post(changelist, {**chosen, "apply": "1", "seed": "11", "entries": "4"})
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "This field is required." in page  # the reason
+    refused = client.post(
+        changelist, {**chosen, "apply": "1", "seed": "11", "entries": "4", "reason": "More"}
+    )
+    assert "Seed 11 was already used" in refused.content.decode()
+    assert stratum.entries.count() == 2
+
+    done = client.post(
+        changelist, {**chosen, "apply": "1", "seed": "12", "entries": "4", "reason": "More"}
+    )
+    assert done.status_code == 302
+    assert stratum.entries.count() == 6
+    extension = AllocationList.objects.get(source=AllocationSource.EXTENSION)
+    assert (extension.extends, extension.created_by, extension.reason) == (
+        stratum,
+        datamanager,
+        "More",
+    )
+
+
+def test_site_staff_cannot_reach_the_extension(client, dm_s01, s01):
+    from django.urls import reverse
+
+    from trial.models import AllocationStratum
+
+    load_list("S01", per_stratum=2)
+    stratum = AllocationStratum.objects.get(key=KEY)
+    dm_s01.is_staff = True  # even with admin access
+    dm_s01.save()
+    client.force_login(dm_s01)
+    response = client.post(
+        reverse("admin:trial_allocationstratum_changelist"),
+        {"action": "extend", "_selected_action": [stratum.pk], "apply": "1", "seed": "12",
+         "entries": "4", "reason": "More"},
+    )  # fmt: skip
+    assert response.status_code == 403
+    assert stratum.entries.count() == 2
