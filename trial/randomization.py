@@ -788,6 +788,16 @@ def extend_stratum(
     )
     record_save(extension, acting_user=acting_user, reason=reason)
     _write_entries(stratum, planned)
+    # The alerts the exhausted stratum raised are answered by the extension.
+    waiting = DataManagerAlert.objects.filter(
+        stratum=key, kind=AlertKind.STRATUM_EXHAUSTED, resolved_at__isnull=True
+    )
+    for alert in waiting.select_for_update():
+        resolve_alert(
+            alert=alert,
+            acting_user=acting_user,
+            reason=f"Stratum extended to position {planned[-1].position}: {reason}",
+        )
     logger.info(
         "Stratum %s extended by %s: positions %d to %d",
         key,

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from tests.factories import make_patient
 from tests.trial.test_randomization import load_list, randomize
 from trial import protocol
-from trial.models import AllocationEntry, AllocationList, AllocationSource
+from trial.models import AllocationEntry, AllocationList, AllocationSource, DataManagerAlert
 from trial.randomization import (
     AllocationListInvalid,
     StratumExhausted,
@@ -64,6 +64,12 @@ def test_an_exhausted_stratum_randomizes_again_after_the_extension(inv_s01, data
     assert [e.position for e in stored] == [1, 2, 3, 4, 5, 6]
     assert list(stored.filter(position__lte=2).values_list("pk", "arm")) == before
     assert randomize(waiting, inv_s01).list_position == 3
+    # The alert the exhausted stratum raised is answered by the extension.
+    alert = DataManagerAlert.objects.get(stratum=KEY)
+    assert (alert.resolved_by, alert.resolution) == (
+        datamanager,
+        "Stratum extended to position 6: Site S01 recruits more",
+    )
 
 
 @pytest.mark.parametrize(
