@@ -275,6 +275,13 @@ def parse_allocation_csv(text: str) -> list[PlannedEntry]:
     return sorted(entries, key=lambda e: (e.stratum, e.position))
 
 
+def planned_csv(entries: Iterable[PlannedEntry]) -> str:
+    """A planned list as the CSV a statistician reproduces or imports."""
+    return allocation_csv(
+        [CSV_COLUMNS] + [(e.stratum, e.position, e.arm, e.block, e.block_size) for e in entries]
+    )
+
+
 def allocation_csv(rows: Iterable[Sequence]) -> str:
     """CSV text with a header; rows follow CSV_COLUMNS and may carry extra columns."""
     out = io.StringIO()

@@ -75,7 +75,4 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        return randomization.allocation_csv(
-            [randomization.CSV_COLUMNS]
-            + [(e.stratum, e.position, e.arm, e.block, e.block_size) for e in planned]
-        )
+        return randomization.planned_csv(planned)

@@ -41,13 +41,7 @@ class Command(BaseCommand):
                 )
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
-            self.stdout.write(
-                randomization.allocation_csv(
-                    [randomization.CSV_COLUMNS]
-                    + [(e.stratum, e.position, e.arm, e.block, e.block_size) for e in planned]
-                ),
-                ending="",
-            )
+            self.stdout.write(randomization.planned_csv(planned), ending="")
             return
         try:
             stored = randomization.generate_allocation_list(
