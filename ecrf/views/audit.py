@@ -1,8 +1,6 @@
 """The audit trail pages: per patient, per form (and field), and the CSV export."""
 
 import csv
-import zoneinfo
-from datetime import UTC
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -107,15 +105,8 @@ class TrailFilterForm(forms.Form):
         )
 
 
-def _site_zone(site):
-    try:
-        return zoneinfo.ZoneInfo(site.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return UTC
-
-
 def _trail_page(request, *, patient, scope, template, context, form_code=None):
-    tz = _site_zone(patient.site)
+    tz = patient.site.zone
     filter_form = TrailFilterForm(
         request.GET or None,
         form_code=form_code,
