@@ -39,10 +39,8 @@ def plain_static_storage(settings):
     }
 
 
-@pytest.fixture
-def watched_page(page):
-    """A page that fails the test on any console error or failed request."""
-    problems = []
+def watch(page, problems: list):
+    """Collect the page's console errors and failed requests into problems."""
     page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
@@ -50,7 +48,14 @@ def watched_page(page):
         "response",
         lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"),
     )
-    yield page
+    return page
+
+
+@pytest.fixture
+def watched_page(page):
+    """A page that fails the test on any console error or failed request."""
+    problems = []
+    yield watch(page, problems)
     assert problems == []
 
 

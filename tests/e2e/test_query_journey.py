@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from ecrf.models import Consent, Query
 from ecrf.models.workflow import QueryStatus
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, watch
 from tests.ecrf.builders import randomized
 from tests.factories import PASSWORD, SiteFactory, make_patient, member
 from trial.models import Role
@@ -54,14 +54,6 @@ def guide_shots(shoot):
         for step, name in FOR_THE_GUIDE.items():
             if step in taken:
                 shutil.copyfile(taken[step], DOCS / name)
-
-
-def watch(page, problems: list):
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
-    return page
 
 
 def test_monitor_raises_investigator_answers_monitor_closes(
