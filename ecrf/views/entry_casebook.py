@@ -284,13 +284,17 @@ def forms_of_visit(groups, visit) -> list[tuple[str, Cell]]:
     return []
 
 
+def may_enter_for(user, patient) -> bool:
+    """Whether the casebook offers this user data entry: their role, and a patient not
+    withdrawn as entered in error."""
+    return access.can(user, Action.ENTER, patient.site_id) and not patient.entered_in_error
+
+
 @login_required
 def casebook(request, subject_id):
     patient = access.get_patient_for(request.user, subject_id=subject_id)
     today = patient.site.local_date()
-    may_enter = access.can(request.user, Action.ENTER, patient.site_id) and not (
-        patient.entered_in_error
-    )
+    may_enter = may_enter_for(request.user, patient)
     facts = patient_state.facts_for(patient)
     visits = list(
         selectors.with_visit_state(
@@ -325,9 +329,7 @@ def form_list(request, subject_id, form_code):
     """Every instance of one form for the patient, withdrawn ones included for the record."""
     model = crf_model(form_code)
     patient = access.get_patient_for(request.user, subject_id=subject_id)
-    may_enter = access.can(request.user, Action.ENTER, patient.site_id) and not (
-        patient.entered_in_error
-    )
+    may_enter = may_enter_for(request.user, patient)
     instances = list(
         access.scope(model.objects.filter(patient=patient), request.user)
         .select_related("visit", "updated_by")
