@@ -7,17 +7,33 @@ PIP := $(VENV)/bin/pip
 PGBIN ?= /usr/lib/postgresql/15/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install install-test system-test-deps messages lint bench-export bench-pages clean
+.PHONY: run test lock install install-test system-test-deps messages lint bench-export bench-pages clean
 
-$(VENV)/.installed: pyproject.toml build-constraints.txt
+# Every install takes the exact versions and hashes of requirements/*.txt (see `make lock`);
+# the project itself is installed on top without resolving anything again.
+LOCK_INSTALL := $(PIP) install -q --require-hashes --build-constraint build-constraints.txt
+
+$(VENV)/.installed: requirements/pip.txt requirements/run.txt build-constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q -U pip
-	$(PIP) install -q --build-constraint build-constraints.txt -e .
+	$(PIP) install -q --require-hashes -r requirements/pip.txt
+	$(LOCK_INSTALL) -r requirements/run.txt
+	$(PIP) install -q --no-deps --build-constraint build-constraints.txt -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install -q --build-constraint build-constraints.txt -e '.[test]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt
+	$(LOCK_INSTALL) -r requirements/test.txt
 	touch $@
+
+# Regenerates the lock files from the ranges in pyproject.toml with today's releases. Run it
+# after changing a dependency in pyproject.toml, or to take newer releases on purpose; then run
+# `make test` and commit requirements/ with the change.
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --python-version 3.11
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q uv
+	$(UV_COMPILE) pyproject.toml --extra demo -o requirements/run.txt
+	$(UV_COMPILE) pyproject.toml --extra demo --extra test -o requirements/test.txt
+	echo pip | $(UV_COMPILE) - -o requirements/pip.txt
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -39,9 +55,8 @@ system-test-deps:
 	    $$( command -v chromium >/dev/null || echo chromium ) >/dev/null; \
 	fi
 
+# The key is for the manage.py steps; pytest takes its own settings from tests/settings.py.
 test: export SECRET_KEY = test-secret-key-not-for-production
-test: export DJANGO_ALLOW_ASYNC_UNSAFE = true
-test: export SECURE_SSL_REDIRECT = 0
 test: install-test system-test-deps messages
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
