@@ -15,11 +15,6 @@ def english_after_each_test():
     translation.activate(settings.LANGUAGE_CODE)
 
 
-def pytest_configure(config):
-    # PBKDF2's deliberate slowness protects real passwords, not test users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def s01(db):
     return SiteFactory(code="S01", name="Site one")

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_manage(*args, **env):
     dropped = {"SECRET_KEY", "DEBUG", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     full_env = {k: v for k, v in os.environ.items() if k not in dropped}
+    full_env["DJANGO_SETTINGS_MODULE"] = "trial.settings"  # the app's, not the test suite's
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
