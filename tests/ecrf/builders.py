@@ -7,7 +7,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from ecrf import enrolment, services
-from ecrf.demo import Clock, _screening
+from ecrf.demo import Clock
+from ecrf.demo.entry import enter_screening
 from ecrf.models import CheckFinding, FolfoxCycle
 from tests.factories import SiteFactory, UserFactory, make_patient, member
 from trial.history import record_save, system_user
@@ -23,7 +24,7 @@ def ensure_allocation_list():
 def screened(patient, user, *, days_ago=20, eligible=True):
     """Every screening form complete; consent days_ago days before today."""
     consent = timezone.localdate() - timedelta(days=days_ago)
-    _screening(
+    enter_screening(
         patient, user, Clock(patient.site), random.Random(patient.pk), consent, eligible=eligible
     )
     return patient
