@@ -48,7 +48,7 @@ QUERYSET_MARKERS = {
 
 # (file, enclosing function, call) -> why it leaves no gap in the trail.
 ALLOWED = {
-    ("trial/randomization.py", "_write_entries", "bulk_create"): (
+    ("trial/randomization/lists.py", "_write_entries", "bulk_create"): (
         "AllocationEntry is untracked by design: entries are written once with their list or "
         "extension, whose load is in AllocationList's history, and a trigger keeps them final"
     ),

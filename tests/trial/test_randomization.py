@@ -204,7 +204,7 @@ def test_screen_failed_patient_is_refused(inv_s01, pat_s01, s01_list):
 def test_screen_failure_committed_after_the_gate_is_caught_under_the_lock(
     inv_s01, pat_s01, s01_list
 ):
-    from trial.randomization import _allocate
+    from trial.randomization.allocation import _allocate
 
     # The gate has passed on a stale copy; the stored record has meanwhile changed.
     stored = Patient.objects.get(pk=pat_s01.pk)
