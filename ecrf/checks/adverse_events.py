@@ -6,16 +6,7 @@ from django.utils.translation import gettext_lazy
 from ecrf import ctcae
 from ecrf.models.safety import SERIOUS_CRITERIA, AeOutcome
 
-from .registry import (
-    HARD,
-    SOFT,
-    check,
-    date_of,
-    number_of,
-    shown,
-    text_of,
-    ticked,
-)
+from .registry import HARD, SOFT, check, date_of, number_of, shown, text_of, ticked
 
 RESOLVED_OUTCOMES = (AeOutcome.RECOVERED, AeOutcome.SEQUELAE)
 SERIOUS_CRITERION_ITEMS = tuple(code for code, _label in SERIOUS_CRITERIA)

@@ -10,16 +10,7 @@ from ecrf.dosing import needs_deviation_reason
 from trial import protocol
 
 from .cycles import TOLERANCE_PERCENT, percent_of_planned
-from .registry import (
-    HARD,
-    SOFT,
-    check,
-    date_of,
-    days_between,
-    number_of,
-    shown,
-    text_of,
-)
+from .registry import HARD, SOFT, check, date_of, days_between, number_of, shown, text_of
 from .start_and_end import end_not_before_start
 
 LARGE_TABLET_MG, SMALL_TABLET_MG = protocol.CAPECITABINE_TABLET_MG

@@ -3,13 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .registry import (
-    HARD,
-    check,
-    date_of,
-    number_of,
-    shown,
-)
+from .registry import HARD, check, date_of, number_of, shown
 
 
 @check(

@@ -5,15 +5,7 @@ from django.utils.translation import gettext_lazy
 
 from ecrf.models.ctdna import CtdnaResult, CtdnaUnit
 
-from .registry import (
-    HARD,
-    SOFT,
-    check,
-    number_of,
-    shown,
-    text_of,
-    ticked,
-)
+from .registry import HARD, SOFT, check, number_of, shown, text_of, ticked
 
 
 @check(

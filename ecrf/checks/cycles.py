@@ -11,16 +11,7 @@ from django.utils.translation import gettext_lazy
 from ecrf.dosing import dose_deviation
 from trial import protocol
 
-from .registry import (
-    HARD,
-    SOFT,
-    CheckDef,
-    date_of,
-    days_between,
-    number_of,
-    register,
-    shown,
-)
+from .registry import HARD, SOFT, CheckDef, date_of, days_between, number_of, register, shown
 
 # A delay of more than four weeks beyond the planned cycle length is worth a monitor's look.
 LONG_DELAY_DAYS = 28

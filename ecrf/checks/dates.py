@@ -6,13 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from trial import protocol
 
-from .registry import (
-    FORM_CODES,
-    HARD,
-    check,
-    date_of,
-    dates_in,
-)
+from .registry import FORM_CODES, HARD, check, date_of, dates_in
 
 # Dates that lie before consent by their nature: the history that made the patient eligible.
 DATES_BEFORE_CONSENT_ALLOWED = {

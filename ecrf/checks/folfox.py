@@ -9,17 +9,7 @@ from ecrf.models.treatment import FOLFOX_PREFIX
 from trial import protocol
 
 from .cycles import TOLERANCE_PERCENT, percent_of_planned
-from .registry import (
-    HARD,
-    SOFT,
-    check,
-    date_of,
-    days_between,
-    number_of,
-    shown,
-    text_of,
-    ticked,
-)
+from .registry import HARD, SOFT, check, date_of, days_between, number_of, shown, text_of, ticked
 
 FOLFOX_DOSES = tuple((c.name, FOLFOX_PREFIX[c.code]) for c in protocol.FOLFOX.components)
 

@@ -6,14 +6,7 @@ from django.utils.translation import gettext_lazy
 from ecrf.models.outcomes import RECURRENCE_SITES, EndOfStudyReason, VitalStatus
 from ecrf.models.treatment import EndOfTreatmentReason
 
-from .registry import (
-    HARD,
-    SOFT,
-    check,
-    date_of,
-    text_of,
-    ticked,
-)
+from .registry import HARD, SOFT, check, date_of, text_of, ticked
 
 
 @check(

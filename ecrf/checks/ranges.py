@@ -6,15 +6,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .registry import (
-    HARD,
-    SOFT,
-    CheckDef,
-    check,
-    number_of,
-    register,
-    shown,
-)
+from .registry import HARD, SOFT, CheckDef, check, number_of, register, shown
 
 
 def _range_check(

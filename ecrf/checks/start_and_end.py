@@ -3,13 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .registry import (
-    HARD,
-    CheckDef,
-    date_of,
-    register,
-    ticked,
-)
+from .registry import HARD, CheckDef, date_of, register, ticked
 
 
 def end_not_before_start(check_id: str, form: str, start: str, end: str) -> None:

@@ -6,12 +6,7 @@ from django.utils.translation import gettext_lazy
 from trial import protocol
 from trial.protocol import Arm
 
-from .registry import (
-    HARD,
-    TREATMENT_FORMS,
-    check,
-    date_of,
-)
+from .registry import HARD, TREATMENT_FORMS, check, date_of
 
 TREATMENT_DATE_ITEMS = {
     "folfox_cycle": "exstdat",

@@ -21,13 +21,7 @@ from .errors import (
     StratumExhausted,
     StratumNotLoaded,
 )
-from .gate import (
-    RandomizationFacts,
-    Refusal,
-    RefusalCode,
-    patient_refusals,
-    randomization_refusals,
-)
+from .gate import RandomizationFacts, Refusal, RefusalCode, patient_refusals, randomization_refusals
 from .list_file import parse_allocation_csv, planned_csv
 from .lists import (
     export_allocation_list,
