@@ -20,6 +20,14 @@ class Role(models.TextChoices):
     DATA_MANAGER = "data_manager", _("Data manager")
 
 
+def zone_named(name: str) -> zoneinfo.ZoneInfo:
+    """The time zone of that IANA name (a site's time_zone); UTC for a name it does not know."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 class Site(models.Model):
     code = models.CharField(
         _("site code"),
@@ -48,10 +56,7 @@ class Site(models.Model):
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
-        try:
-            return zoneinfo.ZoneInfo(self.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            return zoneinfo.ZoneInfo("UTC")
+        return zone_named(self.time_zone)
 
     def local_date(self, moment: datetime.datetime | None = None) -> datetime.date:
         """The calendar date at the site at a moment (now by default): a patient's dates are

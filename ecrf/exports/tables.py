@@ -8,7 +8,7 @@ values are decoded by the database, so no Python loop touches every value.
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.db.models import F, Func, QuerySet, Value
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trial import access
 from trial.access import Action
-from trial.models import Patient, PatientStatus, Sex, Site, TreatmentArm
+from trial.models import Patient, PatientStatus, Sex, Site, TreatmentArm, zone_named
 
 from ..dictionary import KEY_COLUMNS, variables_of
 from ..models import CRF_MODELS, Crf, FormStatus
@@ -159,10 +159,7 @@ def _with_local_dates(rows: Iterable[tuple], positions: list[int]) -> Iterator[t
     zones: dict[str, ZoneInfo] = {}
     for *values, zone_name in rows:
         if zone_name not in zones:
-            try:
-                zones[zone_name] = ZoneInfo(zone_name)
-            except (ZoneInfoNotFoundError, ValueError):
-                zones[zone_name] = ZoneInfo("UTC")
+            zones[zone_name] = zone_named(zone_name)
         for i in positions:
             if values[i] is not None:
                 values[i] = values[i].astimezone(zones[zone_name]).date()
