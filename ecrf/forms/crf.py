@@ -15,10 +15,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import construct_instance
 from django.template.loader import render_to_string
-from django.utils.functional import keep_lazy_text
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ecrf.display import display_value, heading
 from ecrf.models import Crf
 from ecrf.models.safety import SERIOUS_CRITERIA
 from ecrf.models.treatment import FOLFOX_PREFIX
@@ -50,18 +50,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format=ISO_DATE)
-
-
-@keep_lazy_text
-def heading(text) -> str:
-    """Capitalised for a label, except words such as ctDNA or pT that keep their spelling.
-
-    Lazy for lazy text, so that labels built once still follow the user's language."""
-    text = str(text)
-    first = text.split(" ", 1)[0]
-    if any(c.isupper() for c in first[1:]):
-        return text
-    return text[:1].upper() + text[1:]
 
 
 def item_formfield(db_field: models.Field, **kwargs):
@@ -267,19 +255,6 @@ def required_to_complete(model: type[Crf]) -> frozenset[str]:
         for f in model.item_fields()
         if f.editable and not f.blank and not isinstance(f, models.BooleanField)
     )
-
-
-def display_value(field: models.Field, value) -> str:
-    """A stored value as a clinician reads it."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(field, models.BooleanField):
-        return str(_("Yes") if value else _("No"))
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if hasattr(value, "strftime"):
-        return value.strftime(ISO_DATE)
-    return str(value)
 
 
 @cache
