@@ -1,7 +1,5 @@
 """The audit trail pages: per patient, per form (and field), and the CSV export."""
 
-import csv
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -165,21 +163,6 @@ def audit_form(request, subject_id, form_code, pk):
     )
 
 
-class _Echo:
-    """csv.writer target that hands each line straight to the response."""
-
-    def write(self, value):
-        return value
-
-
-def _csv_stream(entries):
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # byte order mark: spreadsheet programs then read the file as UTF-8
-    yield writer.writerow(audit.EXPORT_COLUMNS)
-    for line in audit.export_lines(entries):
-        yield writer.writerow(line)
-
-
 @login_required
 def audit_export(request):
     """The trail of a patient (?patient=), a site (?site=) or the user's study, as CSV."""
@@ -211,7 +194,7 @@ def audit_export(request):
         site=site,
     )
     response = StreamingHttpResponse(
-        _csv_stream(audit.iter_trail(user, scope)), content_type="text/csv; charset=utf-8"
+        audit.export_csv(audit.iter_trail(user, scope)), content_type="text/csv; charset=utf-8"
     )
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{name}-{stamp}.csv"'
