@@ -5,17 +5,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ecrf.models import YesNoUnknown
-from ecrf.models.baseline import Asa, ResectionMargin
+from ecrf.models.baseline import Asa
 from trial import protocol
-
-from .registry import (
-    SOFT,
-    check,
-    number_of,
-    shown,
-    text_of,
-    ticked,
+from trial.eligibility import (
+    age_eligible,
+    ages_at_consent,
+    performance_eligible,
+    resection_eligible,
 )
+
+from .registry import SOFT, check, number_of, shown, text_of, ticked
 
 
 @check(
@@ -33,11 +32,12 @@ from .registry import (
     ),
 )
 def age_contradicts_in01(form, values, ctx):
-    if text_of(values, "in01") != YesNoUnknown.YES or not (ctx.birth_year and ctx.consent_date):
+    if text_of(values, "in01") != YesNoUnknown.YES:
         return
     # With the year of birth alone the age is known to one year: flag only certain breaches.
-    oldest = ctx.consent_date.year - ctx.birth_year
-    youngest = oldest - 1
+    if age_eligible(birth_year=ctx.birth_year, consent_date=ctx.consent_date) is not False:
+        return
+    youngest, oldest = ages_at_consent(birth_year=ctx.birth_year, consent_date=ctx.consent_date)
     limits = {"year": ctx.birth_year, "consent": ctx.consent_date.isoformat()}
     if oldest < protocol.AGE_MIN:
         yield (
@@ -49,7 +49,7 @@ def age_contradicts_in01(form, values, ctx):
             )
             % {**limits, "age": oldest, "low": protocol.AGE_MIN},
         )
-    elif youngest > protocol.AGE_MAX:
+    else:
         yield (
             "in01",
             _(
@@ -70,7 +70,7 @@ def age_contradicts_in01(form, values, ctx):
 )
 def margin_not_r0(form, values, ctx):
     margin = text_of(values, "margin")
-    if margin in (ResectionMargin.R1, ResectionMargin.R2):
+    if resection_eligible(margin) is False:
         yield (
             "margin",
             _(
@@ -115,9 +115,7 @@ ASA_LIMIT = Asa(protocol.ASA_BELOW).label
 )
 def performance_not_eligible(form, values, ctx):
     ecog, asa = number_of(values, "ecog"), number_of(values, "asa")
-    if ecog is None or asa is None:
-        return
-    if ecog > protocol.ECOG_MAX and asa >= protocol.ASA_BELOW:
+    if performance_eligible(ecog=ecog, asa=asa) is False:
         asa_class = Asa(int(asa)).label if int(asa) in Asa.values else shown(asa)
         yield (
             "ecog",

@@ -57,6 +57,7 @@ def test_eligible_patient_has_no_refusal():
 PASSING = [
     pytest.param({"birth_year": 2026 - 18}, id="age 18 at consent"),
     pytest.param({"birth_year": 2026 - 75}, id="age 75 at consent"),
+    pytest.param({"birth_year": 2026 - 76}, id="age 75 or 76 at consent: IN01 decides"),
     pytest.param({"consent_date": TODAY}, id="consent today"),
     pytest.param({"ablation_used": True}, id="R0 with ablation"),
     pytest.param({"resection_margin": "r0"}, id="margin case-insensitive"),
@@ -123,11 +124,11 @@ REFUSED = [
         {"birth_year": 2026 - 17}, RefusalCode.AGE_OUT_OF_RANGE, "", ["17", "18 to 75"], id="age 17"
     ),
     pytest.param(
-        {"birth_year": 2026 - 76},
+        {"birth_year": 2026 - 77},
         RefusalCode.AGE_OUT_OF_RANGE,
         "",
-        ["76", "1950", "18 to 75"],
-        id="age 76",
+        ["77", "1949", "18 to 75"],
+        id="age 76 or 77",
     ),
     pytest.param(
         {"resection_margin": "R1"}, RefusalCode.RESECTION_NOT_R0, "", ["R1", "R0"], id="R1"

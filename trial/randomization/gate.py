@@ -8,10 +8,13 @@ from enum import StrEnum
 from django.utils.translation import gettext as _
 
 from trial import protocol
-from trial.models import (
-    Patient,
-    PatientStatus,
+from trial.eligibility import (
+    age_eligible,
+    ages_at_consent,
+    performance_eligible,
+    resection_eligible,
 )
+from trial.models import Patient, PatientStatus
 
 
 class Answer(StrEnum):
@@ -65,16 +68,6 @@ class RandomizationFacts:
 
 
 ASA_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}
-
-
-def age_at_consent(*, birth_year: int, consent_date: date) -> int:
-    """Age in whole years as far as it is known: only the year of birth is stored.
-
-    The consent year minus the birth year is the age on or after the birthday and one year
-    more before it, so at the limits it can be off by one; the investigator's answer to
-    IN01, given from the full date of birth in the source, is checked as well.
-    """
-    return consent_date.year - birth_year
 
 
 def randomization_refusals(facts: RandomizationFacts) -> list[Refusal]:
@@ -168,9 +161,9 @@ def _age_refusals(facts: RandomizationFacts) -> list[Refusal]:
         ]
     if facts.consent_date is None:
         return []  # refused for the missing consent already
-    age = age_at_consent(birth_year=facts.birth_year, consent_date=facts.consent_date)
-    if protocol.AGE_MIN <= age <= protocol.AGE_MAX:
-        return []
+    if age_eligible(birth_year=facts.birth_year, consent_date=facts.consent_date) is not False:
+        return []  # in the year of birth that straddles a limit, the answer to IN01 decides
+    _youngest, age = ages_at_consent(birth_year=facts.birth_year, consent_date=facts.consent_date)
     return [
         Refusal(
             RefusalCode.AGE_OUT_OF_RANGE,
@@ -190,9 +183,9 @@ def _age_refusals(facts: RandomizationFacts) -> list[Refusal]:
 
 
 def _resection_refusals(facts: RandomizationFacts) -> list[Refusal]:
-    margin = (facts.resection_margin or "").strip().upper()
-    if margin == "R0":
+    if resection_eligible(facts.resection_margin):
         return []
+    margin = (facts.resection_margin or "").strip().upper()
     message = (
         _("The resection margin is not recorded; only R0 resections can be randomized.")
         if not margin
@@ -206,10 +199,8 @@ def _resection_refusals(facts: RandomizationFacts) -> list[Refusal]:
 
 
 def _performance_refusals(facts: RandomizationFacts) -> list[Refusal]:
-    # The protocol's "ASA < IV and/or ECOG <= 2": one of the two is enough.
-    ecog_ok = facts.ecog is not None and facts.ecog <= protocol.ECOG_MAX
-    asa_ok = facts.asa is not None and facts.asa < protocol.ASA_BELOW
-    if ecog_ok or asa_ok:
+    # Only a recorded ECOG or ASA that meets IN04 randomizes; not recorded refuses too.
+    if performance_eligible(ecog=facts.ecog, asa=facts.asa):
         return []
     not_recorded = _("not recorded")
     return [
