@@ -1,17 +1,12 @@
-"""Forms of data queries and edit-check findings: raise, answer, close, re-open, explain,
-and the filters of the queries list.
+"""Forms of data queries and edit-check findings: raise, answer, close, re-open, explain.
 
 The services hold the rules (an empty question or answer is refused there), so these
 forms only shape the input; the service's refusals are put back at their field.
 """
 
 from django import forms
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from trial import access
-
-from ..models.workflow import QueryStatus
 from .crf import heading
 
 TEXT_ROWS = 2
@@ -76,36 +71,3 @@ def query_action_form(kind: str, data=None, *, pk: int):
 
 def explain_form(data=None, *, pk: int) -> ExplainFindingForm:
     return ExplainFindingForm(data, auto_id=f"id_finding{pk}_%s")
-
-
-class QueryFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("Any status")), *QueryStatus.choices], required=False
-    )
-    site = forms.ModelChoiceField(
-        label=_("Site"),
-        queryset=None,
-        required=False,
-        empty_label=_("All sites"),
-        to_field_name="code",
-    )
-    patient = forms.CharField(label=_("Subject ID"), required=False, max_length=16)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = access.visible_sites(user).order_by("code")
-
-    def filter_except_status(self, queries):
-        """Every filter but the status, which the counts per status are taken across."""
-        data = self.cleaned_data
-        if data.get("site"):
-            queries = queries.filter(site=data["site"])
-        if data.get("patient"):
-            queries = queries.filter(patient__subject_id__icontains=data["patient"].strip())
-        return queries
-
-    def querystring(self, *, exclude=()) -> str:
-        if not self.is_bound:
-            return ""
-        pairs = [(k, v) for k, v in self.data.items() if k not in exclude and v]
-        return urlencode(pairs)

@@ -13,11 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trial import access
-from trial.models import PatientStatus
 from trial.protocol import Arm
 
 from .. import selectors
-from ..forms.patients import SORTS, PatientFilterForm
+from ..forms.list_filters import PatientFilter
 from ..models.workflow import Query, QueryStatus
 
 PAGE_SIZE = 25
@@ -54,57 +53,27 @@ def annotated_patients(user, *, today):
     )
 
 
-def sort_headers(filters, current: str) -> list[dict]:
-    """Column headings that sort by their column; a second click reverses the order."""
-    base = filters.querystring(exclude=("page", "sort"))
-    headers = []
-    for key, sort in SORTS.items():
-        active = current.lstrip("-") == key
-        descending = current.startswith("-")
-        target = f"-{key}" if active and not descending else key
-        query = f"{base}&sort={target}" if base else f"sort={target}"
-        headers.append(
-            {
-                "key": key,
-                "label": sort.label,
-                "url": f"?{query}",
-                "active": active,
-                "descending": active and descending,
-            }
-        )
-    return headers
-
-
 @login_required
 def patient_list(request):
     today = timezone.localdate()
-    filters = PatientFilterForm(request.GET or None, user=request.user)
-    patients = annotated_patients(request.user, today=today)
-    status = ""
-    if filters.is_bound:
-        filters.is_valid()  # a value that is not valid is shown as an error and not applied
-        patients = filters.filter_except_status(patients)
-        status = filters.cleaned_data.get("status", "")
-    counts = dict(patients.order_by().values_list("status").annotate(n=Count("pk")))
-    if status:
-        patients = patients.filter(status=status)
-    sort = filters.sort_key()
-    patients = patients.order_by(*SORTS[sort.lstrip("-")].ordering(descending=sort.startswith("-")))
-    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = PatientFilter(
+        request.GET or None,
+        queryset=annotated_patients(request.user, today=today),
+        request=request,
+    )
+    status_counts = filters.status_counts()
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for patient in page:
         patient.arm_label = ARM_SHORT.get(patient.arm, "")
     context = {
         "filters": filters,
         "patients": page,
         "page": page,
-        "sort": sort,
-        "status": status,
-        "status_counts": [
-            (value, label, counts.get(value, 0)) for value, label in PatientStatus.choices
-        ],
-        "total": sum(counts.values()),
-        "querystring": filters.querystring(exclude=("page",)),
-        "headers": sort_headers(filters, sort),
+        "sort": filters.sort_key,
+        "status": filters.selected_status,
+        "status_counts": status_counts,
+        "total": sum(n for _value, _label, n in status_counts),
+        "headers": filters.sort_headers(),
         "today": today,
     }
     return render(request, "ecrf/entry/patient_list.html", context)

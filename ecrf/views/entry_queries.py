@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,9 +26,9 @@ from trial.access import Action
 
 from .. import selectors, services
 from ..forms import crf_form_class, heading
-from ..forms.queries import QueryFilterForm, RaiseQueryForm, explain_form, query_action_form
+from ..forms.list_filters import QueryFilter
+from ..forms.queries import RaiseQueryForm, explain_form, query_action_form
 from ..models import CRF_MODELS, CheckFinding, Query
-from ..models.workflow import QueryStatus
 from .entry_forms import crf_model, crf_url, get_crf, may_edit, render_form_page
 
 PAGE_SIZE = 25
@@ -199,17 +198,11 @@ def query_row(query: Query, models: dict[int, type]) -> QueryRow:
 
 @login_required
 def query_list(request):
-    filters = QueryFilterForm(request.GET or None, user=request.user)
-    queries = selectors.queries_for(request.user)
-    status = ""
-    if filters.is_bound:
-        filters.is_valid()  # a value that is not valid is shown as an error and not applied
-        queries = filters.filter_except_status(queries)
-        status = filters.cleaned_data.get("status", "")
-    counts = dict(queries.order_by().values_list("status").annotate(n=Count("pk")))
-    if status:
-        queries = queries.filter(status=status)
-    page = Paginator(queries.order_by("rank", "raised_at", "pk"), PAGE_SIZE).get_page(
+    filters = QueryFilter(
+        request.GET or None, queryset=selectors.queries_for(request.user), request=request
+    )
+    status_counts = filters.status_counts()
+    page = Paginator(filters.qs.order_by("rank", "raised_at", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     models = form_models_by_type()
@@ -217,13 +210,9 @@ def query_list(request):
         "filters": filters,
         "page": page,
         "rows": [query_row(query, models) for query in page],
-        "status": status,
-        "status_counts": [
-            (value, label, counts.get(value, 0)) for value, label in QueryStatus.choices
-        ],
-        "total": sum(counts.values()),
-        "querystring": filters.querystring(exclude=("page",)),
-        "status_querystring": filters.querystring(exclude=("page", "status")),
+        "status": filters.selected_status,
+        "status_counts": status_counts,
+        "total": sum(n for _value, _label, n in status_counts),
         "may_query": access.can_anywhere(request.user, Action.QUERY),
         "may_answer": access.can_anywhere(request.user, Action.ANSWER),
     }
