@@ -1,6 +1,7 @@
 """Forms of the data-entry pages: the CRFs, reasons for change, workflow steps, filters."""
 
-from .crf import CrfForm, crf_form_class, display_value, heading
+from .crf import CrfForm, display_value, heading
+from .generated import crf_form_class
 from .workflow import ReasonForChangeForm, SignForm, UnlockForm, WithdrawForm
 
 __all__ = [

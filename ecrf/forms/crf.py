@@ -255,17 +255,3 @@ def required_to_complete(model: type[Crf]) -> frozenset[str]:
         for f in model.item_fields()
         if f.editable and not f.blank and not isinstance(f, models.BooleanField)
     )
-
-
-@cache
-def crf_form_class(model: type[Crf]) -> type[CrfForm]:
-    """The ModelForm of a CRF: its editable items, in SECTIONS order."""
-    from .adverse_event import AdverseEventForm
-
-    base = AdverseEventForm if model.FORM_CODE == "adverse_event" else CrfForm
-    editable = [f.name for f in model.item_fields() if f.editable]
-    ordered = [n for _title, names in model.SECTIONS for n in names if n in editable]
-    ordered += [n for n in editable if n not in ordered]
-    return forms.modelform_factory(
-        model, form=base, fields=ordered, formfield_callback=item_formfield
-    )
