@@ -32,7 +32,14 @@ from .queries import (
     raise_query,
     reopen_query,
 )
-from .transitions import crf_lock, crf_mark_entered_in_error, crf_sign, crf_unlock, crf_verify
+from .transitions import (
+    crf_lock,
+    crf_mark_entered_in_error,
+    crf_sign,
+    crf_unlock,
+    crf_verify,
+    take_step,
+)
 from .visits import add_unscheduled_visit, unscheduled_visit_problems
 from .withdrawal import withdraw_patient
 
@@ -59,6 +66,7 @@ __all__ = [
     "query_refusal",
     "raise_query",
     "reopen_query",
+    "take_step",
     "unscheduled_visit_problems",
     "withdraw_patient",
 ]

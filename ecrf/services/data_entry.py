@@ -9,15 +9,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from trial import access
-from trial.access import Action
 from trial.history import record_save
 from trial.models import Patient
 
-from .. import checks, derivations, patient_state
+from .. import checks, derivations, patient_state, workflow
 from ..models import Crf, FormStatus, Visit
-from .errors import WITHDRAWN_FORM, WITHDRAWN_PATIENT, InvalidData
+from .errors import InvalidData
 from .findings import record_findings
-from .transitions import lock_for_update
+from .transitions import check_step, locked_form, refused
 
 # Reads that the saves share -------------------------------------------------------------
 
@@ -110,20 +109,22 @@ def crf_create(
     complete: bool = False,
 ) -> Crf:
     """Start a form for a patient (and visit), as a draft or straight to complete."""
-    access.require(acting_user, Action.ENTER, patient.site_id)
-    if patient.entered_in_error:
-        raise InvalidData({"__all__": [str(WITHDRAWN_PATIENT)]})
+    step = workflow.entry_step(workflow.NOT_STARTED, complete=complete)
+    access.require(acting_user, step.action, patient.site_id)
+    why = workflow.refusal_for(step, None, patient=patient)
+    if why is not None:
+        raise refused(step, why, None)
     if visit is not None and visit.patient_id != patient.pk:
         raise InvalidData({"visit": [_("This visit belongs to another patient.")]})
     if not model.REPEATING and _existing(model, patient, visit).exists():
         raise InvalidData({"__all__": [_("This form already exists for this visit.")]})
     crf = model(patient=patient, site=patient.site, visit=visit, created_by=acting_user)
     _apply(crf, data)
-    soft = _validate(crf, complete=complete, acting_user=acting_user)
-    crf.status = FormStatus.COMPLETE if complete else FormStatus.DRAFT
+    soft = _validate(crf, complete=step is workflow.COMPLETE, acting_user=acting_user)
+    crf.status = step.to_state
     crf.updated_by = acting_user
     record_save(crf, acting_user=acting_user, reason="Form created")
-    if complete:
+    if crf.is_done:
         record_findings(crf, soft, acting_user)
     patient_state.refresh_after(crf, acting_user=acting_user)
     return crf
@@ -139,36 +140,34 @@ def crf_save(
     reason: str = "",
     complete: bool = False,
 ) -> Crf:
-    """Save a user's changes to a form.
+    """Save a user's changes to a form: a draft, its completion, or a change to a completed
+    form (workflow.CHANGE), which needs a reason and clears verification and signature.
 
     Raises Conflict if someone saved since loaded_version, FormLocked if locked,
     InvalidData for hard checks, missing items, or a missing reason for change.
     A save that changes nothing leaves the form and its history untouched.
     """
-    access.require(acting_user, Action.ENTER, crf.site_id)
-    fresh = lock_for_update(crf, loaded_version=loaded_version)
-    if fresh.entered_in_error or fresh.patient.entered_in_error:
-        raise InvalidData(
-            {"__all__": [str(WITHDRAWN_FORM if fresh.entered_in_error else WITHDRAWN_PATIENT)]}
-        )
+    # Draft, complete and change all need the same action; which one is taken depends on
+    # the form's state, read below under lock.
+    access.require(acting_user, workflow.CHANGE.action, crf.site_id)
+    fresh = locked_form(crf)
+    step = workflow.entry_step(fresh.status, complete=complete)
+    check_step(step, fresh, loaded_version=loaded_version)
     before = item_values(fresh)
-    was_done = fresh.is_done
     _apply(fresh, data)
-    soft = _validate(fresh, complete=complete or was_done, acting_user=acting_user)
+    soft = _validate(fresh, complete=step.to_state == FormStatus.COMPLETE, acting_user=acting_user)
     changed = changed_items(before, item_values(fresh))
-    new_status = FormStatus.COMPLETE if (complete or was_done) else FormStatus.DRAFT
-    if not changed and new_status == fresh.status:
+    if not changed and (step is workflow.CHANGE or step.to_state == fresh.status):
         return fresh
-    if was_done and changed and not reason.strip():
-        raise InvalidData({"reason": [_("Give a reason for changing a completed form.")]})
-    if was_done and changed:
+    if step.needs_reason and not reason.strip():
+        raise InvalidData({"reason": [str(step.reason_missing)]})
+    if step is workflow.CHANGE:
         fresh.verified_at = fresh.verified_by = None
         fresh.signed_at = fresh.signed_by = None
-    fresh.status = new_status
+    fresh.status = step.to_state
     fresh.version += 1
     fresh.updated_by = acting_user
-    default_reason = "Marked complete" if complete and not was_done else "Draft saved"
-    record_save(fresh, acting_user=acting_user, reason=reason.strip() or default_reason)
+    record_save(fresh, acting_user=acting_user, reason=reason.strip() or step.history_reason)
     if fresh.is_done:
         record_findings(fresh, soft, acting_user, changed=changed)
     patient_state.refresh_after(fresh, acting_user=acting_user)

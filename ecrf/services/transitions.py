@@ -6,52 +6,98 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trial import access
-from trial.access import Action
 from trial.accesslog import log_access
 from trial.history import record_save
 from trial.models import AccessAction
 
-from .. import patient_state
+from .. import patient_state, workflow
 from ..models import Crf, FormStatus
-from .errors import Conflict, FormLocked, InvalidData, TransitionRefused
+from ..workflow import Refusal, Step
+from .errors import (
+    WITHDRAWN_FORM,
+    WITHDRAWN_PATIENT,
+    Conflict,
+    FormLocked,
+    InvalidData,
+    TransitionRefused,
+)
 from .queries import close_queries_of_withdrawn_form
 
 
-def lock_for_update(crf: Crf, *, loaded_version: int | None) -> Crf:
-    fresh = type(crf).objects.select_for_update().select_related("patient", "site").get(pk=crf.pk)
-    if fresh.status == FormStatus.LOCKED:
-        raise FormLocked(fresh)
-    if loaded_version is not None and fresh.version != loaded_version:
-        raise Conflict(fresh)
+def fresh_for_step(step: Step, crf: Crf, *, loaded_version: int | None) -> Crf:
+    """The form, locked for the step, at the version the user loaded; refused when the
+    workflow table does not allow the step on it now."""
+    fresh = locked_form(crf)
+    check_step(step, fresh, loaded_version=loaded_version)
     return fresh
 
 
-def _transition(crf, *, action, acting_user, loaded_version, allowed_from, reason, **changes):
-    access.require(acting_user, action, crf.site_id)
-    fresh = lock_for_update(crf, loaded_version=loaded_version)
-    if fresh.status not in allowed_from:
-        raise TransitionRefused(
-            _("This form is %(status)s; that step is not possible now.")
-            % {"status": fresh.get_status_display().lower()}
-        )
+def locked_form(crf: Crf) -> Crf:
+    return type(crf).objects.select_for_update().select_related("patient", "site").get(pk=crf.pk)
+
+
+def check_step(step: Step, fresh: Crf, *, loaded_version: int | None) -> None:
+    """Refuse the step unless the table allows it on the form as it is now and the user
+    loaded this version. A locked form says so before any conflict."""
+    why = workflow.refusal_for(step, fresh)
+    if why == Refusal.LOCKED:
+        raise FormLocked(fresh)
+    if loaded_version is not None and fresh.version != loaded_version:
+        raise Conflict(fresh)
+    if why is not None:
+        raise refused(step, why, fresh)
+
+
+def refused(step: Step, why: Refusal, crf: Crf | None) -> Exception:
+    """The exception a service raises for a step the table refuses, in the page's words."""
+    if step.enters_data and why == Refusal.FORM_WITHDRAWN:
+        return InvalidData({"__all__": [str(WITHDRAWN_FORM)]})
+    if step.enters_data and why == Refusal.PATIENT_WITHDRAWN:
+        return InvalidData({"__all__": [str(WITHDRAWN_PATIENT)]})
+    if step is workflow.WITHDRAW and why == Refusal.FORM_WITHDRAWN:
+        return TransitionRefused(_("This form was already withdrawn as entered in error."))
+    if why == Refusal.FORM_WITHDRAWN:
+        return TransitionRefused(str(WITHDRAWN_FORM))
+    if step is workflow.UNLOCK:
+        return TransitionRefused(_("This form is not locked."))
+    return TransitionRefused(
+        _("This form is %(status)s; that step is not possible now.")
+        % {"status": crf.get_status_display().lower()}
+    )
+
+
+def _require_reason(step: Step, reason: str) -> str:
+    if step.needs_reason and not reason.strip():
+        raise InvalidData({"reason": [str(step.reason_missing)]})
+    return reason.strip()
+
+
+def _take(step: Step, crf: Crf, *, acting_user, loaded_version=None, reason="", **changes):
+    """Take a step of the workflow table: the user's role, the form's state and version
+    checked, the form moved to the step's state and its history told why."""
+    access.require(acting_user, step.action, crf.site_id)
+    fresh = fresh_for_step(step, crf, loaded_version=loaded_version)
+    return _move(step, fresh, acting_user=acting_user, reason=reason, **changes)
+
+
+def _move(step: Step, fresh: Crf, *, acting_user, reason="", **changes) -> Crf:
+    if step.to_state in FormStatus.values:
+        fresh.status = step.to_state
     for name, value in changes.items():
         setattr(fresh, name, value)
     fresh.version += 1
-    record_save(fresh, acting_user=acting_user, reason=reason)
+    record_save(fresh, acting_user=acting_user, reason=reason or step.history_reason)
     return fresh
 
 
 @transaction.atomic
 def crf_verify(*, crf: Crf, acting_user, loaded_version: int | None = None) -> Crf:
     """A monitor confirms the form matches the source documents."""
-    return _transition(
+    return _take(
+        workflow.VERIFY,
         crf,
-        action=Action.VERIFY,
         acting_user=acting_user,
         loaded_version=loaded_version,
-        allowed_from=(FormStatus.COMPLETE,),
-        reason="Source data verified",
-        status=FormStatus.VERIFIED,
         verified_at=timezone.now(),
         verified_by=acting_user,
     )
@@ -80,14 +126,11 @@ def crf_sign(
 
 @transaction.atomic
 def _sign(crf: Crf, *, acting_user, loaded_version: int | None, request) -> Crf:
-    signed = _transition(
+    signed = _take(
+        workflow.SIGN,
         crf,
-        action=Action.SIGN,
         acting_user=acting_user,
         loaded_version=loaded_version,
-        allowed_from=(FormStatus.COMPLETE, FormStatus.VERIFIED),
-        reason="Signed by investigator",
-        status=FormStatus.SIGNED,
         signed_at=timezone.now(),
         signed_by=acting_user,
     )
@@ -107,14 +150,11 @@ def _sign(crf: Crf, *, acting_user, loaded_version: int | None, request) -> Crf:
 @transaction.atomic
 def crf_lock(*, crf: Crf, acting_user, loaded_version: int | None = None) -> Crf:
     """A data manager freezes a clean form."""
-    return _transition(
+    return _take(
+        workflow.LOCK,
         crf,
-        action=Action.LOCK,
         acting_user=acting_user,
         loaded_version=loaded_version,
-        allowed_from=(FormStatus.COMPLETE, FormStatus.VERIFIED, FormStatus.SIGNED),
-        reason="Locked",
-        status=FormStatus.LOCKED,
         locked_at=timezone.now(),
         locked_by=acting_user,
     )
@@ -122,35 +162,62 @@ def crf_lock(*, crf: Crf, acting_user, loaded_version: int | None = None) -> Crf
 
 @transaction.atomic
 def crf_unlock(*, crf: Crf, acting_user, reason: str) -> Crf:
-    """A data manager reopens a locked form; the reason is required and kept."""
-    access.require(acting_user, Action.LOCK, crf.site_id)
-    if not reason.strip():
-        raise InvalidData({"reason": [_("Give a reason for unlocking the form.")]})
-    fresh = type(crf).objects.select_for_update().get(pk=crf.pk)
-    if fresh.status != FormStatus.LOCKED:
-        raise TransitionRefused(_("This form is not locked."))
-    previous = fresh.history.filter(status__in=[s for s in FormStatus if s != "locked"]).first()
-    fresh.status = previous.status if previous else FormStatus.COMPLETE
-    fresh.locked_at = fresh.locked_by = None
-    fresh.version += 1
-    record_save(fresh, acting_user=acting_user, reason=reason.strip())
-    return fresh
+    """A data manager reopens a locked form, back to the state it had before the lock; the
+    reason is required and kept."""
+    step = workflow.UNLOCK
+    access.require(acting_user, step.action, crf.site_id)
+    reason = _require_reason(step, reason)
+    fresh = fresh_for_step(step, crf, loaded_version=None)
+    previous = fresh.history.exclude(status=FormStatus.LOCKED).first()
+    return _move(
+        step,
+        fresh,
+        acting_user=acting_user,
+        reason=reason,
+        status=previous.status if previous else FormStatus.COMPLETE,
+        locked_at=None,
+        locked_by=None,
+    )
 
 
 @transaction.atomic
 def crf_mark_entered_in_error(*, crf: Crf, acting_user, reason: str) -> Crf:
-    """Withdraw a form entered by mistake; it stays in the database and the trail."""
-    access.require(acting_user, Action.ENTER, crf.site_id)
-    if not reason.strip():
-        raise InvalidData({"reason": [_("Give a reason for withdrawing the form.")]})
-    fresh = type(crf).objects.select_for_update().get(pk=crf.pk)
-    if fresh.status == FormStatus.LOCKED:
-        raise FormLocked(fresh)
-    if fresh.entered_in_error:
-        raise TransitionRefused(_("This form was already withdrawn as entered in error."))
-    fresh.entered_in_error = True
-    fresh.version += 1
-    record_save(fresh, acting_user=acting_user, reason=reason.strip())
-    close_queries_of_withdrawn_form(fresh, acting_user=acting_user, reason=reason.strip())
-    patient_state.refresh_after(fresh, acting_user=acting_user)
-    return fresh
+    """Withdraw a form entered by mistake; it stays in the database and the trail, and its
+    queries close with it."""
+    step = workflow.WITHDRAW
+    access.require(acting_user, step.action, crf.site_id)
+    reason = _require_reason(step, reason)
+    withdrawn = _take(step, crf, acting_user=acting_user, reason=reason, entered_in_error=True)
+    close_queries_of_withdrawn_form(withdrawn, acting_user=acting_user, reason=reason)
+    patient_state.refresh_after(withdrawn, acting_user=acting_user)
+    return withdrawn
+
+
+def take_step(
+    step: Step,
+    *,
+    crf: Crf,
+    acting_user,
+    loaded_version: int | None = None,
+    reason: str = "",
+    password: str = "",
+    request=None,
+) -> Crf:
+    """One step of workflow.TRANSITIONS on a form, with what the form page asked for it."""
+    if step is workflow.VERIFY:
+        return crf_verify(crf=crf, acting_user=acting_user, loaded_version=loaded_version)
+    if step is workflow.SIGN:
+        return crf_sign(
+            crf=crf,
+            acting_user=acting_user,
+            password=password,
+            loaded_version=loaded_version,
+            request=request,
+        )
+    if step is workflow.LOCK:
+        return crf_lock(crf=crf, acting_user=acting_user, loaded_version=loaded_version)
+    if step is workflow.UNLOCK:
+        return crf_unlock(crf=crf, acting_user=acting_user, reason=reason)
+    if step is workflow.WITHDRAW:
+        return crf_mark_entered_in_error(crf=crf, acting_user=acting_user, reason=reason)
+    raise ValueError(f"{step} is not a step taken beside the form")

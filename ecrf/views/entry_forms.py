@@ -3,12 +3,14 @@ meet a conflict, and take the workflow steps (verify, sign, lock, unlock)."""
 
 import copy
 import re
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
+from django.forms import Form
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_POST
 from trial import access
 from trial.access import Action
 
-from .. import derivations, patient_state, selectors, services
+from .. import derivations, patient_state, selectors, services, workflow
 from ..forms import (
     ReasonForChangeForm,
     SignForm,
@@ -29,17 +31,13 @@ from ..forms import (
     heading,
 )
 from ..forms.queries import RaiseQueryForm, explain_form, query_action_form
-from ..models import FORMS_BY_CODE, CapecitabineCycle, CheckFinding, FolfoxCycle, FormStatus, Visit
+from ..models import FORMS_BY_CODE, CapecitabineCycle, CheckFinding, FolfoxCycle, Visit
 from ..models.workflow import FindingStatus, QueryStatus
+from ..workflow import Refusal
 
 FORM_TEMPLATE = "ecrf/entry/form.html"
-TRANSITIONS = {
-    "verify": Action.VERIFY,
-    "sign": Action.SIGN,
-    "lock": Action.LOCK,
-    "unlock": Action.LOCK,
-    "withdraw": Action.ENTER,
-}
+# What the user types to take a workflow step, by step; the others are one button.
+STEP_FORMS = {"sign": SignForm, "unlock": UnlockForm, "withdraw": WithdrawForm}
 CYCLE_VISIT = re.compile(r"^[CM](\d{2})$")
 
 
@@ -174,54 +172,63 @@ def queries_panel(user, crf, form, *, raise_form=None, query_forms=None) -> dict
     }
 
 
-def workflow_steps(user, crf) -> list[str]:
-    """The steps this user may take on this form now."""
-    if crf.entered_in_error:
-        return []
-    site = crf.site_id
-    steps = []
-    if crf.status == FormStatus.COMPLETE and access.can(user, Action.VERIFY, site):
-        steps.append("verify")
-    if crf.status in (FormStatus.COMPLETE, FormStatus.VERIFIED) and access.can(
-        user, Action.SIGN, site
-    ):
-        steps.append("sign")
-    if crf.status == FormStatus.LOCKED:
-        if access.can(user, Action.LOCK, site):
-            steps.append("unlock")
-    elif crf.is_done and access.can(user, Action.LOCK, site):
-        steps.append("lock")
-    if crf.status != FormStatus.LOCKED and access.can(user, Action.ENTER, site):
-        steps.append("withdraw")
-    return steps
+@dataclass
+class StepOffer:
+    """A workflow step the page offers, with the small form that asks what it needs."""
+
+    step: workflow.Step
+    form: Form | None
+
+
+def workflow_steps(user, crf, step_forms=None) -> list[StepOffer]:
+    """The steps beside the form this user may take on it now, from the workflow table."""
+    step_forms = step_forms or {}
+    return [
+        StepOffer(step, step_forms.get(step.name))
+        for step in workflow.steps_open_to(user, crf, among=workflow.TRANSITIONS)
+    ]
+
+
+def entry_steps(user, patient, crf=None) -> list[workflow.Step]:
+    """The buttons of the form itself (save draft, mark complete, save changes) this user
+    may press now, from the workflow table."""
+    return workflow.steps_open_to(user, crf, patient=patient, among=workflow.ENTRY_STEPS)
 
 
 def may_edit(user, crf) -> bool:
-    return (
-        access.can(user, Action.ENTER, crf.site_id)
-        and crf.status != FormStatus.LOCKED
-        and not crf.entered_in_error
-    )
+    return bool(entry_steps(user, crf.patient, crf))
 
 
-def read_only_reason(user, crf) -> str:
-    if crf.entered_in_error:
-        return _("This form was withdrawn as entered in error; it is kept for the record.")
-    if crf.status == FormStatus.LOCKED:
+def read_only_reason(user, patient, crf=None) -> str:
+    why = workflow.entry_refusal(crf, patient=patient)
+    if why == Refusal.FORM_WITHDRAWN:
+        return str(services.WITHDRAWN_FORM)
+    if why == Refusal.PATIENT_WITHDRAWN:
+        return str(services.WITHDRAWN_PATIENT)
+    if why == Refusal.LOCKED:
         return str(services.FormLocked(crf))
-    if not access.can(user, Action.ENTER, crf.site_id):
+    if not access.can(user, workflow.CHANGE.action, patient.site_id):
         return _(
             "You can read this form; data are entered by the site's investigators and coordinators."
         )
     return ""
 
 
+def step_forms_for(data=None, *, posted: str = "") -> dict[str, Form]:
+    """The small form of each step, the posted step's bound to what was typed."""
+    return {
+        name: form_class(data if name == posted else None)
+        for name, form_class in STEP_FORMS.items()
+    }
+
+
 # Pages ----------------------------------------------------------------------------------
 
 
 def render_form_page(request, *, patient, model, form, crf=None, visit=None, **extra):
+    buttons = entry_steps(request.user, patient, crf)
     reason_form = extra.pop("reason_form", None)
-    if crf is not None and reason_form is None and crf.is_done:
+    if reason_form is None and any(step.needs_reason for step in buttons):
         reason_form = ReasonForChangeForm()
     panels = {"findings": [], "queries": []}
     if crf is not None and crf.pk is not None:
@@ -236,7 +243,7 @@ def render_form_page(request, *, patient, model, form, crf=None, visit=None, **e
     form.show_findings(panels["findings"])
     if not form.derived:
         form.derived = derived_values(form, patient) if form.is_bound else {}
-    editable = crf is None or may_edit(request.user, crf)
+    step_forms = extra.pop("step_forms", None) or step_forms_for()
     context = {
         "patient": patient,
         "model": model,
@@ -245,14 +252,13 @@ def render_form_page(request, *, patient, model, form, crf=None, visit=None, **e
         "form": form,
         "crf": crf,
         "visit": visit if visit is not None else getattr(crf, "visit", None),
-        "editable": editable and not form.read_only,
-        "read_only_reason": read_only_reason(request.user, crf) if crf else "",
-        "reason_form": reason_form if editable else None,
+        "editable": bool(buttons) and not form.read_only,
+        "entry_steps": buttons,
+        "read_only_reason": read_only_reason(request.user, patient, crf),
+        "reason_form": reason_form if buttons else None,
         **panels,
-        "steps": workflow_steps(request.user, crf) if crf else [],
-        "sign_form": extra.pop("sign_form", None) or SignForm(),
-        "unlock_form": extra.pop("unlock_form", None) or UnlockForm(),
-        "withdraw_form": extra.pop("withdraw_form", None) or WithdrawForm(),
+        "steps": workflow_steps(request.user, crf, step_forms) if crf else [],
+        **{f"{name}_form": step_form for name, step_form in step_forms.items()},
         "version": extra.pop("version", crf.version if crf else ""),
         **extra,
     }
@@ -275,7 +281,11 @@ def form_new(request, subject_id, form_code):
     visit = visit_from(request, patient)
     form_class = crf_form_class(model)
     if request.method != "POST":
-        form = form_class(patient=patient, initial=initial_values(model, visit))
+        form = form_class(
+            patient=patient,
+            initial=initial_values(model, visit),
+            read_only=not entry_steps(request.user, patient),
+        )
         return render_form_page(request, patient=patient, model=model, form=form, visit=visit)
     form = form_class(request.POST, patient=patient)
     if form.is_valid():
@@ -394,73 +404,43 @@ def conflict_page(request, patient, model, form, reason_form, current):
 @login_required
 @require_POST
 def form_transition(request, subject_id, form_code, pk):
-    """Source-verify, sign, lock, unlock or withdraw a form; one step per request."""
+    """Take one step of workflow.TRANSITIONS on a form (verify, sign, lock, unlock or
+    withdraw); one step per request."""
     model = crf_model(form_code)
     patient = access.get_patient_for(request.user, subject_id=subject_id)
     crf = get_crf(request.user, patient, model, pk)
-    step = request.POST.get("step", "")
-    if step not in TRANSITIONS:
+    step = workflow.TRANSITIONS_BY_NAME.get(request.POST.get("step", ""))
+    if step is None:
         return HttpResponseBadRequest(_("Unknown step."))
-    access.require(request.user, TRANSITIONS[step], patient.site_id)
-    version = loaded_version(request)
-    sign_form = SignForm(request.POST if step == "sign" else None)
-    unlock_form = UnlockForm(request.POST if step == "unlock" else None)
-    withdraw_form = WithdrawForm(request.POST if step == "withdraw" else None)
+    access.require(request.user, step.action, patient.site_id)
+    step_forms = step_forms_for(request.POST, posted=step.name)
+    asked = step_forms.get(step.name)
     try:
-        if step == "verify":
-            services.crf_verify(crf=crf, acting_user=request.user, loaded_version=version)
-            done = _("Source data verified.")
-        elif step == "sign":
-            if not sign_form.is_valid():
-                raise services.InvalidData({})
-            services.crf_sign(
-                crf=crf,
-                acting_user=request.user,
-                password=sign_form.cleaned_data["password"],
-                loaded_version=version,
-                request=request,
-            )
-            done = _("Form signed.")
-        elif step == "lock":
-            services.crf_lock(crf=crf, acting_user=request.user, loaded_version=version)
-            done = _("Form locked.")
-        elif step == "unlock":
-            if not unlock_form.is_valid():
-                raise services.InvalidData({})
-            services.crf_unlock(
-                crf=crf, acting_user=request.user, reason=unlock_form.cleaned_data["reason"]
-            )
-            done = _("Form unlocked.")
-        else:
-            if not withdraw_form.is_valid():
-                raise services.InvalidData({})
-            services.crf_mark_entered_in_error(
-                crf=crf, acting_user=request.user, reason=withdraw_form.cleaned_data["reason"]
-            )
-            done = _("Form withdrawn as entered in error; it stays in the casebook's history.")
+        if asked is not None and not asked.is_valid():
+            raise services.InvalidData({})
+        services.take_step(
+            step,
+            crf=crf,
+            acting_user=request.user,
+            loaded_version=loaded_version(request),
+            request=request,
+            **(asked.cleaned_data if asked is not None else {}),
+        )
     except services.InvalidData as refused:
-        target = {"sign": sign_form, "unlock": unlock_form, "withdraw": withdraw_form}[step]
         for name, errors in refused.errors.items():
             for message in errors:
-                target.add_error(name if name in target.fields else None, message)
+                asked.add_error(name if name in asked.fields else None, message)
         fresh = get_crf(request.user, patient, model, pk)
         form = crf_form_class(model)(
             instance=fresh, patient=patient, read_only=not may_edit(request.user, fresh)
         )
         return render_form_page(
-            request,
-            patient=patient,
-            model=model,
-            form=form,
-            crf=fresh,
-            sign_form=sign_form,
-            unlock_form=unlock_form,
-            withdraw_form=withdraw_form,
+            request, patient=patient, model=model, form=form, crf=fresh, step_forms=step_forms
         )
     except (services.Conflict, services.FormLocked, services.TransitionRefused) as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, done)
+        messages.success(request, str(step.done))
     return redirect(crf_url(crf))
 
 

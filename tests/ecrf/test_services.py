@@ -127,6 +127,19 @@ def test_editing_a_verified_form_clears_verification_and_signature(inv_s01, mon_
     assert form.history.filter(status=FormStatus.VERIFIED).exists()  # kept in the trail
 
 
+def test_saving_a_verified_form_unchanged_keeps_its_verification(inv_s01, mon_s01, pat_s01):
+    form = services.crf_verify(crf=consent(pat_s01, inv_s01), acting_user=mon_s01)
+    rows = form.history.count()
+    saved = services.crf_save(
+        crf=form,
+        data={"icversion": form.icversion},
+        acting_user=inv_s01,
+        loaded_version=form.version,
+    )
+    assert (saved.status, saved.verified_by) == (FormStatus.VERIFIED, mon_s01)
+    assert form.history.count() == rows
+
+
 def test_wrong_password_signs_nothing(inv_s01, pat_s01):
     form = consent(pat_s01, inv_s01)
     with pytest.raises(services.InvalidData):
