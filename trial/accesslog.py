@@ -56,4 +56,5 @@ def _log_login_failed(sender, credentials, request=None, **kwargs):
 @receiver(user_logged_out, dispatch_uid="trial.accesslog.logout")
 def _log_logout(sender, request, user, **kwargs):
     if user is not None:
-        log_access(action=AccessAction.LOGOUT, user=user, request=request)
+        detail = getattr(request, "logout_reason", "")  # set when a session timed out
+        log_access(action=AccessAction.LOGOUT, user=user, request=request, detail=detail)

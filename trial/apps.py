@@ -11,9 +11,9 @@ class TrialConfig(AppConfig):
     verbose_name = _("Trial")
 
     def ready(self):
-        # accesslog connects the login signals; history names the system account on
-        # history rows that nobody is named for.
-        from . import accesslog, history  # noqa: F401
+        # accesslog and sessions connect the login signals; history names the system account
+        # on history rows that nobody is named for.
+        from . import accesslog, history, sessions  # noqa: F401
 
 
 class AdminConfig(SimpleAdminConfig):

@@ -1,24 +1,10 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from ..views import entry_casebook, entry_ctcae, entry_forms, entry_patients, entry_queries
-
-
-class SubjectIdConverter:
-    """S01-001: a site code, a hyphen and the number; "new" and other words do not match."""
-
-    regex = "[A-Z0-9]{2,8}-[0-9]{3,}"
-
-    def to_python(self, value):
-        return value
-
-    def to_url(self, value):
-        return value
-
-
-register_converter(SubjectIdConverter, "subject")
+from . import converters  # noqa: F401  (registers <subject:> and <id:>)
 
 FORM = "patients/<subject:subject_id>/forms/<str:form_code>/"
-QUERY = FORM + "<int:pk>/queries/<int:query_pk>/"
+QUERY = FORM + "<id:pk>/queries/<id:query_pk>/"
 
 urlpatterns = [
     path("patients/", entry_patients.patient_list, name="patient_list"),
@@ -26,14 +12,14 @@ urlpatterns = [
     path(FORM, entry_casebook.form_list, name="form_list"),
     path(FORM + "new/", entry_forms.form_new, name="form_new"),
     path(FORM + "preview/", entry_forms.derived_preview, name="derived_preview"),
-    path(FORM + "<int:pk>/", entry_forms.form_edit, name="form_edit"),
-    path(FORM + "<int:pk>/transition/", entry_forms.form_transition, name="form_transition"),
-    path(FORM + "<int:pk>/queries/", entry_queries.query_raise, name="query_raise"),
+    path(FORM + "<id:pk>/", entry_forms.form_edit, name="form_edit"),
+    path(FORM + "<id:pk>/transition/", entry_forms.form_transition, name="form_transition"),
+    path(FORM + "<id:pk>/queries/", entry_queries.query_raise, name="query_raise"),
     path(QUERY + "answer/", entry_queries.query_step, {"step": "answer"}, name="query_answer"),
     path(QUERY + "close/", entry_queries.query_step, {"step": "close"}, name="query_close"),
     path(QUERY + "reopen/", entry_queries.query_step, {"step": "reopen"}, name="query_reopen"),
     path(
-        FORM + "<int:pk>/findings/<int:finding_pk>/explain/",
+        FORM + "<id:pk>/findings/<id:finding_pk>/explain/",
         entry_queries.finding_explain,
         name="finding_explain",
     ),

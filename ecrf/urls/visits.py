@@ -1,10 +1,11 @@
 from django.urls import path
 
 from ..views import entry_visits
+from . import converters  # noqa: F401  (registers <subject:> and <id:>)
 
 urlpatterns = [
     path(
-        "patients/<str:subject_id>/visits/unscheduled/",
+        "patients/<subject:subject_id>/visits/unscheduled/",
         entry_visits.unscheduled_visit,
         name="unscheduled_visit",
     ),
