@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from trial import protocol
 from trial.protocol import Component, Regimen
 
+# The body measures the BSA formulas take; the edit checks VS01 and VS03 refuse any other.
 HEIGHT_RANGE_CM = (100, 250)
 WEIGHT_RANGE_KG = (25, 300)
 DAYS_PER_WEEK = 7

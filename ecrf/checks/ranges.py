@@ -6,6 +6,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ecrf.dosing import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG
+
 from .registry import HARD, SOFT, CheckDef, check, number_of, register, shown
 
 
@@ -56,8 +58,9 @@ def with_unit(number, unit: str) -> str:
 
 
 BODY_MEASURE_FORMS = ("vital_signs", "folfox_cycle", "capecitabine_cycle")
-HEIGHT_POSSIBLE_CM, HEIGHT_EXPECTED_CM = (50, 250), (120, 220)
-WEIGHT_POSSIBLE_KG, WEIGHT_EXPECTED_KG = (20, 300), (30, 200)
+# Possible: what the BSA formula takes (ecrf.dosing), so a height or weight the hard check lets
+# through always gives a body surface area. Expected: beyond these a monitor takes a look.
+HEIGHT_EXPECTED_CM, WEIGHT_EXPECTED_KG = (120, 220), (30, 200)
 
 _range_check(
     "VS01",
@@ -65,8 +68,8 @@ _range_check(
     item="height",
     label=gettext_lazy("Height"),
     unit="cm",
-    low=HEIGHT_POSSIBLE_CM[0],
-    high=HEIGHT_POSSIBLE_CM[1],
+    low=HEIGHT_RANGE_CM[0],
+    high=HEIGHT_RANGE_CM[1],
     hard=HARD,
 )
 _range_check(
@@ -78,7 +81,7 @@ _range_check(
     low=HEIGHT_EXPECTED_CM[0],
     high=HEIGHT_EXPECTED_CM[1],
     hard=SOFT,
-    impossible_beyond=HEIGHT_POSSIBLE_CM,
+    impossible_beyond=HEIGHT_RANGE_CM,
 )
 _range_check(
     "VS03",
@@ -86,8 +89,8 @@ _range_check(
     item="weight",
     label=gettext_lazy("Weight"),
     unit="kg",
-    low=WEIGHT_POSSIBLE_KG[0],
-    high=WEIGHT_POSSIBLE_KG[1],
+    low=WEIGHT_RANGE_KG[0],
+    high=WEIGHT_RANGE_KG[1],
     hard=HARD,
 )
 _range_check(
@@ -99,7 +102,7 @@ _range_check(
     low=WEIGHT_EXPECTED_KG[0],
     high=WEIGHT_EXPECTED_KG[1],
     hard=SOFT,
-    impossible_beyond=WEIGHT_POSSIBLE_KG,
+    impossible_beyond=WEIGHT_RANGE_KG,
 )
 
 LAB_FORMS = ("baseline_labs", "cea")

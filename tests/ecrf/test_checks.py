@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ecrf import checks
+from ecrf import checks, dosing
 from ecrf.checks import CHECKS, FormContext, check_form, checks_table_markdown
+from ecrf.derivations import bsa_or_none
 from ecrf.models import FORMS_BY_CODE, BaselineLabs, CeaTest
 from trial.protocol import Arm
 
@@ -136,8 +137,8 @@ DATE_CASES = [
 # Ranges ---------------------------------------------------------------------------------
 
 RANGE_CASES = [
-    case("VS01", "vital_signs", {"height": D("49.9")}, [("height", HARD)], "below"),
-    case("VS01", "vital_signs", {"height": D("50")}, [], "low-edge"),
+    case("VS01", "vital_signs", {"height": D("99.9")}, [("height", HARD)], "below"),
+    case("VS01", "vital_signs", {"height": D("100")}, [], "low-edge"),
     case("VS01", "vital_signs", {"height": D("250")}, [], "high-edge"),
     case("VS01", "vital_signs", {"height": D("250.1")}, [("height", HARD)], "above"),
     case("VS02", "vital_signs", {"height": D("119.9")}, [("height", SOFT)], "below"),
@@ -145,8 +146,8 @@ RANGE_CASES = [
     case("VS02", "vital_signs", {"height": D("220")}, [], "high-edge"),
     case("VS02", "vital_signs", {"height": D("220.1")}, [("height", SOFT)], "above"),
     case("VS02", "vital_signs", {"height": D("49")}, [], "impossible-is-VS01s"),
-    case("VS03", "vital_signs", {"weight": D("19.9")}, [("weight", HARD)], "below"),
-    case("VS03", "vital_signs", {"weight": D("20")}, [], "low-edge"),
+    case("VS03", "vital_signs", {"weight": D("24.9")}, [("weight", HARD)], "below"),
+    case("VS03", "vital_signs", {"weight": D("25")}, [], "low-edge"),
     case("VS03", "folfox_cycle", {"weight": D("300.1")}, [("weight", HARD)], "folfox-above"),
     case("VS04", "vital_signs", {"weight": D("29.9")}, [("weight", SOFT)], "below"),
     case("VS04", "vital_signs", {"weight": D("30")}, [], "low-edge"),
@@ -1163,7 +1164,7 @@ def test_range_message_names_value_range_and_unit():
 
 def test_impossible_height_message_names_the_limits():
     message = _message("VS01", "vital_signs", {"height": D("17.5")})
-    assert "17.5 cm" in message and "50 cm" in message and "250 cm" in message
+    assert "17.5 cm" in message and "100 cm" in message and "250 cm" in message
 
 
 def test_tablet_message_shows_the_dose_the_tablets_give():
@@ -1187,6 +1188,27 @@ def test_cycle_too_early_message_gives_the_earliest_date():
 def test_lab_units_are_those_the_forms_show():
     assert {k: checks.LAB_UNITS[k] for k in BaselineLabs.UNITS} == BaselineLabs.UNITS
     assert checks.LAB_UNITS["cea"] == CeaTest.UNITS["cea"]
+
+
+# Body measures: the hard checks refuse exactly what the BSA formula cannot take ----------
+
+
+@pytest.mark.parametrize("height", ["49.9", "50", "90", "99.9", "100", "170", "250", "250.1"])
+def test_hard_height_check_refuses_exactly_the_heights_without_a_bsa(height):
+    refused = "VS01" in {f.check_id for f in findings("vital_signs", {"height": D(height)})}
+    assert refused == (bsa_or_none(D(height), D("70")) is None)
+
+
+@pytest.mark.parametrize("weight", ["19.9", "20", "24.9", "25", "70", "300", "300.1"])
+def test_hard_weight_check_refuses_exactly_the_weights_without_a_bsa(weight):
+    refused = "VS03" in {f.check_id for f in findings("vital_signs", {"weight": D(weight)})}
+    assert refused == (bsa_or_none(D("170"), D(weight)) is None)
+
+
+def test_a_height_of_90_cm_is_refused_with_the_limits_the_bsa_formula_uses():
+    low, high = dosing.HEIGHT_RANGE_CM
+    message = _message("VS01", "vital_signs", {"height": D("90")})
+    assert "90 cm" in message and f"{low} cm" in message and f"{high} cm" in message
 
 
 # The table of checks --------------------------------------------------------------------

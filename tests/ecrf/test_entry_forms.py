@@ -103,7 +103,7 @@ class TestErrorsAtTheirItem:
         )
         assert response.status_code == 200
         errors = response.context["form"].errors["height"]
-        assert any("between 50 cm and 250 cm" in e for e in errors)
+        assert any("between 100 cm and 250 cm" in e for e in errors)
         assert 'value="300' in page(response)
 
     def test_value_the_item_cannot_take_is_said_in_words(self, client, consented, inv_s01):
