@@ -2,29 +2,37 @@
 
 from decimal import Decimal
 
-from django.utils.text import format_lazy
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ecrf.dosing import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG
+from ecrf.models import FORMS_BY_CODE, BaselineLabs, CeaTest, Crf, LiverResection, VitalSigns
 
 from .registry import HARD, SOFT, CheckDef, check, number_of, register, shown
+
+
+def item_label(model: type[Crf], item: str):
+    """The item's name as its form shows it, to begin a sentence: 'Haemoglobin'."""
+    return capfirst(model._meta.get_field(item).verbose_name)
 
 
 def _range_check(
     check_id: str,
     *,
-    forms: tuple[str, ...],
+    model: type[Crf],
     item: str,
-    label,
-    unit: str,
     low,
     high,
     hard: bool,
+    forms: tuple[str, ...] = (),
     impossible_beyond: tuple | None = None,
 ) -> None:
-    """Register a range check. impossible_beyond: the hard limits of the same item, beyond
-    which the hard check speaks and this soft one keeps quiet."""
+    """Register a range check of model's item, named and with the unit as the form shows
+    them; forms: where it runs, the model's own form by default. impossible_beyond: the hard
+    limits of the same item, beyond which the hard check speaks and this soft one keeps quiet."""
+    forms = forms or (model.FORM_CODE,)
+    label, unit = item_label(model, item), model.unit_of(item)
     low, high = Decimal(str(low)), Decimal(str(high))
     limits = {"label": label, "low": with_unit(low, unit), "high": with_unit(high, unit)}
     if hard:
@@ -64,20 +72,16 @@ HEIGHT_EXPECTED_CM, WEIGHT_EXPECTED_KG = (120, 220), (30, 200)
 
 _range_check(
     "VS01",
-    forms=("vital_signs",),
+    model=VitalSigns,
     item="height",
-    label=gettext_lazy("Height"),
-    unit="cm",
     low=HEIGHT_RANGE_CM[0],
     high=HEIGHT_RANGE_CM[1],
     hard=HARD,
 )
 _range_check(
     "VS02",
-    forms=("vital_signs",),
+    model=VitalSigns,
     item="height",
-    label=gettext_lazy("Height"),
-    unit="cm",
     low=HEIGHT_EXPECTED_CM[0],
     high=HEIGHT_EXPECTED_CM[1],
     hard=SOFT,
@@ -85,49 +89,27 @@ _range_check(
 )
 _range_check(
     "VS03",
+    model=VitalSigns,
     forms=BODY_MEASURE_FORMS,
     item="weight",
-    label=gettext_lazy("Weight"),
-    unit="kg",
     low=WEIGHT_RANGE_KG[0],
     high=WEIGHT_RANGE_KG[1],
     hard=HARD,
 )
 _range_check(
     "VS04",
+    model=VitalSigns,
     forms=BODY_MEASURE_FORMS,
     item="weight",
-    label=gettext_lazy("Weight"),
-    unit="kg",
     low=WEIGHT_EXPECTED_KG[0],
     high=WEIGHT_EXPECTED_KG[1],
     hard=SOFT,
     impossible_beyond=WEIGHT_RANGE_KG,
 )
 
-LAB_FORMS = ("baseline_labs", "cea")
-LAB_LABELS = {
-    "hgb": gettext_lazy("Haemoglobin"),
-    "anc": gettext_lazy("Neutrophils"),
-    "plt": gettext_lazy("Platelets"),
-    "alt": gettext_lazy("ALT"),
-    "ast": gettext_lazy("AST"),
-    "tbil": gettext_lazy("Total bilirubin"),
-    "creat": gettext_lazy("Creatinine"),
-    "cea": gettext_lazy("CEA"),
-    "ca199": gettext_lazy("CA 19-9"),
-}
-LAB_UNITS = {
-    "hgb": "g/L",
-    "anc": "10^9/L",
-    "plt": "10^9/L",
-    "alt": "U/L",
-    "ast": "U/L",
-    "tbil": "µmol/L",
-    "creat": "µmol/L",
-    "cea": "ng/mL",
-    "ca199": "U/mL",
-}
+# The laboratory values are the items with a unit of the laboratory forms.
+LAB_FORMS = (BaselineLabs.FORM_CODE, CeaTest.FORM_CODE)
+LAB_UNITS = {**BaselineLabs.UNITS, **CeaTest.UNITS}
 LAB_EXPECTED = (  # check id, item, low, high, forms
     ("LB02", "hgb", 60, 200, ("baseline_labs",)),
     ("LB03", "anc", "0.5", 20, ("baseline_labs",)),
@@ -148,17 +130,14 @@ LAB_EXPECTED = (  # check id, item, low, high, forms
     rule=gettext_lazy("A laboratory value cannot be negative."),
 )
 def negative_lab_value(form, values, ctx):
-    for item, label in LAB_LABELS.items():
+    model = FORMS_BY_CODE[form]
+    for item, unit in model.UNITS.items():
         value = number_of(values, item)
         if value is not None and value < 0:
             yield (
                 item,
                 _("%(item)s cannot be negative (%(value)s %(unit)s).")
-                % {
-                    "item": label,
-                    "value": shown(value),
-                    "unit": LAB_UNITS[item],
-                },
+                % {"item": item_label(model, item), "value": shown(value), "unit": unit},
             )
 
 
@@ -166,10 +145,9 @@ def _lab_ranges() -> None:
     for check_id, item, low, high, forms in LAB_EXPECTED:
         _range_check(
             check_id,
+            model=BaselineLabs,
             forms=forms,
             item=item,
-            label=LAB_LABELS[item],
-            unit=LAB_UNITS[item],
             low=low,
             high=high,
             hard=SOFT,
@@ -178,23 +156,5 @@ def _lab_ranges() -> None:
 
 
 _lab_ranges()
-_range_check(
-    "LR02",
-    forms=("liver_resection",),
-    item="lesion_count",
-    label=gettext_lazy("Number of liver lesions"),
-    unit="",
-    low=1,
-    high=50,
-    hard=SOFT,
-)
-_range_check(
-    "LR03",
-    forms=("liver_resection",),
-    item="largest_lesion_mm",
-    label=gettext_lazy("Largest lesion diameter"),
-    unit="mm",
-    low=1,
-    high=300,
-    hard=SOFT,
-)
+_range_check("LR02", model=LiverResection, item="lesion_count", low=1, high=50, hard=SOFT)
+_range_check("LR03", model=LiverResection, item="largest_lesion_mm", low=1, high=300, hard=SOFT)

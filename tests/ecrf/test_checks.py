@@ -7,6 +7,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from django.utils.text import capfirst
 
 from ecrf import checks, dosing
 from ecrf.checks import CHECKS, FormContext, check_form, checks_table_markdown
@@ -1188,6 +1189,19 @@ def test_cycle_too_early_message_gives_the_earliest_date():
 def test_lab_units_are_those_the_forms_show():
     assert {k: checks.LAB_UNITS[k] for k in BaselineLabs.UNITS} == BaselineLabs.UNITS
     assert checks.LAB_UNITS["cea"] == CeaTest.UNITS["cea"]
+
+
+LAB_ITEMS = [
+    (form, item) for form in ("baseline_labs", "cea") for item in FORMS_BY_CODE[form].UNITS
+]
+
+
+@pytest.mark.parametrize("form, item", LAB_ITEMS)
+def test_lab_message_names_the_item_and_unit_as_the_form_shows_them(form, item):
+    model = FORMS_BY_CODE[form]
+    label = capfirst(str(model._meta.get_field(item).verbose_name))
+    message = _message("LB01", form, {item: D("-1")})
+    assert message == f"{label} cannot be negative (-1 {model.unit_of(item)})."
 
 
 # Body measures: the hard checks refuse exactly what the BSA formula cannot take ----------
