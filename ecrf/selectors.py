@@ -1,5 +1,6 @@
 """Reads over visits, forms and data queries: expected, missing and overdue are database
-queries, not typing; a form's data queries come with their earlier rounds."""
+queries, not typing; a form's data queries come with their earlier rounds; a patient's
+casebook reads each form model once, whatever the number of visits."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Exists,
     IntegerField,
     OuterRef,
@@ -20,8 +22,8 @@ from django.db.models import (
 
 from trial import access, protocol
 
-from .models import DONE_STATUSES, FORMS_BY_CODE, Query, Visit
-from .models.workflow import QueryStatus
+from .models import CRF_MODELS, DONE_STATUSES, FORMS_BY_CODE, CheckFinding, Crf, Query, Visit
+from .models.workflow import FindingStatus, QueryStatus
 
 
 def visit_codes_expecting(form_code: str) -> list[str]:
@@ -33,9 +35,7 @@ SCHEDULED_FORMS = sorted({code for v in protocol.VISITS for code in v.forms})
 
 def _done_in_visit(form_code: str) -> Exists:
     model = FORMS_BY_CODE[form_code]
-    return Exists(
-        model.objects.filter(visit=OuterRef("pk"), entered_in_error=False, status__in=DONE_STATUSES)
-    )
+    return Exists(model.objects.live().filter(visit=OuterRef("pk"), status__in=DONE_STATUSES))
 
 
 def missing_forms_condition() -> Q:
@@ -91,6 +91,45 @@ def next_expected_visit(patient, *, today: date) -> Visit | None:
     )
 
 
+def visits_of(user, patient, *, today: date) -> list[Visit]:
+    """The patient's visits in the order of the schedule, with forms_missing and overdue."""
+    visits = access.scope(Visit.objects.filter(patient=patient), user)
+    return list(with_visit_state(visits, today=today).order_by("sequence", "target_date", "pk"))
+
+
+# Forms ----------------------------------------------------------------------------------
+
+
+def form_models_by_type() -> dict[int, type[Crf]]:
+    """CRF model by content type id (from the content type cache after the first call)."""
+    return {ct.pk: model for model, ct in ContentType.objects.get_for_models(*CRF_MODELS).items()}
+
+
+def live_forms(patient) -> dict[str, list[Crf]]:
+    """Every form of the patient not entered in error, by form code; one query per model."""
+    return {
+        model.FORM_CODE: list(model.objects.live().filter(patient=patient).order_by("pk"))
+        for model in CRF_MODELS
+    }
+
+
+def form_instances(user, patient, model: type[Crf]) -> list[Crf]:
+    """Every instance of one form of the patient, those entered in error last."""
+    return list(
+        access.scope(model.objects.filter(patient=patient), user)
+        .select_related("visit", "updated_by")
+        .order_by("entered_in_error", "visit__sequence", "pk")
+    )
+
+
+def form_findings(user, crf) -> list[CheckFinding]:
+    """The form's open and explained edit-check findings."""
+    standing = CheckFinding.objects.for_form(crf).filter(
+        status__in=(FindingStatus.OPEN, FindingStatus.EXPLAINED)
+    )
+    return list(access.scope(standing, user))
+
+
 # Data queries ---------------------------------------------------------------------------
 
 # Waiting for the site, then waiting for the monitor, then done.
@@ -126,10 +165,7 @@ def queries_for(user) -> QuerySet[Query]:
 def form_queries(user, crf) -> list[Query]:
     """A form's queries, open and answered first, each with its earlier_rounds."""
     queries = list(
-        access.scope(
-            Query.objects.filter(form_type=ContentType.objects.get_for_model(crf), form_id=crf.pk),
-            user,
-        )
+        access.scope(Query.objects.for_form(crf), user)
         .select_related("raised_by", "answered_by", "closed_by")
         .order_by(QUERY_RANK, "raised_at", "pk")
     )
@@ -137,6 +173,24 @@ def form_queries(user, crf) -> list[Query]:
     for query in queries:
         query.earlier_rounds = rounds.get(query.pk, [])
     return queries
+
+
+def open_query_counts(user, patient) -> dict[tuple[str, int], int]:
+    """Queries waiting for the site's answer per form instance, keyed by (form code, pk).
+
+    Open ones only (re-opened ones included): an answered query waits for the monitor and
+    shows in the queries list, not in the site's badges.
+    """
+    code_of = {pk: model.FORM_CODE for pk, model in form_models_by_type().items()}
+    rows = (
+        access.scope(Query.objects.filter(patient=patient, status=QueryStatus.OPEN), user)
+        .values("form_type", "form_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {
+        (code_of[r["form_type"]], r["form_id"]): r["n"] for r in rows if r["form_type"] in code_of
+    }
 
 
 def earlier_rounds(query_ids: list[int]) -> dict[int, list[QueryRound]]:

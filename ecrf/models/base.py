@@ -46,6 +46,12 @@ def user_field(verbose_name):
     )
 
 
+class CrfQuerySet(models.QuerySet):
+    def live(self):
+        """The forms not withdrawn as entered in error: those the study counts."""
+        return self.filter(entered_in_error=False)
+
+
 class Crf(models.Model):
     """One instance of a case report form. Concrete forms add their items.
 
@@ -95,6 +101,8 @@ class Crf(models.Model):
     locked_at = models.DateTimeField(_("locked"), null=True, blank=True, editable=False)
     locked_by = user_field(_("locked by"))
     history = HistoricalRecords(inherit=True)
+
+    objects = CrfQuerySet.as_manager()
 
     class Meta:
         abstract = True

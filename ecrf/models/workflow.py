@@ -1,12 +1,19 @@
 """What happens around the forms: edit-check findings and data queries."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from trial.models import Patient, Site
+
+
+class FormReferenceQuerySet(models.QuerySet):
+    def for_form(self, crf):
+        """The rows attached to one form."""
+        return self.filter(form_type=ContentType.objects.get_for_model(crf), form_id=crf.pk)
 
 
 class FormReference(models.Model):
@@ -16,7 +23,10 @@ class FormReference(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", editable=False)
     form_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     form_id = models.PositiveBigIntegerField()
+    form = GenericForeignKey("form_type", "form_id")
     field_name = models.CharField(_("item"), max_length=64, blank=True)
+
+    objects = FormReferenceQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -27,7 +27,8 @@ def form_context(patient: Patient, model: type[Crf], values: dict, *, exclude_pk
     previous_date = previous_number = None
     if hasattr(model, "cycle") and values.get("cycle"):
         previous = (
-            model.objects.filter(patient=patient, entered_in_error=False, cycle__lt=values["cycle"])
+            model.objects.live()
+            .filter(patient=patient, cycle__lt=values["cycle"])
             .exclude(pk=exclude_pk)
             .order_by("-cycle")
             .first()
@@ -92,7 +93,7 @@ def _apply(crf: Crf, data: dict) -> None:
 
 
 def _existing(model, patient, visit):
-    return model.objects.filter(patient=patient, visit=visit, entered_in_error=False)
+    return model.objects.live().filter(patient=patient, visit=visit)
 
 
 # Writes ---------------------------------------------------------------------------------

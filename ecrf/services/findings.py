@@ -1,6 +1,5 @@
 """Edit-check findings: recorded when a completed form is saved, explained by the site."""
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -23,15 +22,10 @@ def record_findings(
     changed (any item, for a finding on the whole form), the finding is resolved and, if
     the check still fires, a new one asks for an explanation of the new value.
     """
-    form_type = ContentType.objects.get_for_model(crf)
-    existing = {
-        (f.check_id, f.field_name): f
-        for f in CheckFinding.objects.filter(
-            form_type=form_type,
-            form_id=crf.pk,
-            status__in=(FindingStatus.OPEN, FindingStatus.EXPLAINED),
-        ).order_by("created_at")
-    }
+    standing = CheckFinding.objects.for_form(crf).filter(
+        status__in=(FindingStatus.OPEN, FindingStatus.EXPLAINED)
+    )
+    existing = {(f.check_id, f.field_name): f for f in standing.order_by("created_at")}
     stale = {
         key
         for key, f in existing.items()
@@ -48,8 +42,7 @@ def record_findings(
                 CheckFinding(
                     patient=crf.patient,
                     site=crf.site,
-                    form_type=form_type,
-                    form_id=crf.pk,
+                    form=crf,
                     field_name=finding.field,
                     check_id=finding.check_id,
                     message=finding.message[:400],

@@ -5,7 +5,6 @@ closed (by a monitor or data manager); an answer that does not settle it re-open
 a new question. Each round stays in the query's history.
 """
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -70,8 +69,7 @@ def raise_query(*, crf: Crf, field_name: str, text: str, acting_user) -> Query:
     query = Query(
         patient=fresh.patient,
         site=fresh.site,
-        form_type=ContentType.objects.get_for_model(fresh),
-        form_id=fresh.pk,
+        form=fresh,
         field_name=field_name,
         text=text,
         raised_by=acting_user,
@@ -140,9 +138,8 @@ def reopen_query(*, query: Query, text: str, acting_user) -> Query:
 
 def close_queries_of_withdrawn_form(crf: Crf, *, acting_user, reason: str) -> None:
     """A form entered in error has nothing left to query: its queries close with it."""
-    pending = Query.objects.filter(form_type=ContentType.objects.get_for_model(crf), form_id=crf.pk)
     close_all(
-        pending,
+        Query.objects.for_form(crf),
         acting_user=acting_user,
         note=f"Form entered in error: {reason}",
         reason="Form entered in error",

@@ -8,8 +8,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -21,8 +19,7 @@ from trial.models import TreatmentArm
 
 from .. import patient_state, selectors
 from ..forms import display_value, heading
-from ..models import CRF_MODELS, FORMS_BY_CODE, Crf, FormStatus, Visit
-from ..models.workflow import Query, QueryStatus
+from ..models import FORMS_BY_CODE, Crf, FormStatus, Visit
 from .entry_forms import crf_model
 
 # The forms kept as logs or events of the whole study rather than of one visit.
@@ -129,38 +126,6 @@ def summary(crf: Crf) -> str:
                 shown = gettext("grade %(grade)s") % {"grade": shown}
             parts.append(shown)
     return " · ".join(parts) or heading(crf._meta.verbose_name)
-
-
-def live_forms(patient) -> dict[str, list[Crf]]:
-    """Every form of the patient, one query per form model."""
-    return {
-        model.FORM_CODE: list(
-            model.objects.filter(patient=patient, entered_in_error=False).order_by("pk")
-        )
-        for model in CRF_MODELS
-    }
-
-
-def open_query_counts(user, patient) -> dict[tuple[str, int], int]:
-    """Queries waiting for the site's answer per form instance, keyed by (form code, pk).
-
-    Open ones only (re-opened ones included): an answered query waits for the monitor and
-    shows in the queries list, not in the site's badges.
-    """
-    code_of = {ct.pk: model.FORM_CODE for model, ct in form_content_types().items()}
-    rows = (
-        access.scope(Query.objects.filter(patient=patient, status=QueryStatus.OPEN), user)
-        .values("form_type", "form_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {
-        (code_of[r["form_type"]], r["form_id"]): r["n"] for r in rows if r["form_type"] in code_of
-    }
-
-
-def form_content_types():
-    return ContentType.objects.get_for_models(*CRF_MODELS)
 
 
 def edit_url(patient, crf: Crf) -> str:
@@ -296,13 +261,9 @@ def casebook(request, subject_id):
     today = patient.site.local_date()
     may_enter = may_enter_for(request.user, patient)
     facts = patient_state.facts_for(patient)
-    visits = list(
-        selectors.with_visit_state(
-            access.scope(Visit.objects.filter(patient=patient), request.user), today=today
-        ).order_by("sequence", "target_date", "pk")
-    )
-    forms = live_forms(patient)
-    queries = open_query_counts(request.user, patient)
+    visits = selectors.visits_of(request.user, patient, today=today)
+    forms = selectors.live_forms(patient)
+    queries = selectors.open_query_counts(request.user, patient)
     groups = visit_grid(patient, visits, forms, today=today, may_enter=may_enter, queries=queries)
     next_visit = selectors.next_expected_visit(patient, today=today)
     logs = event_logs(patient, forms, may_enter=may_enter, queries=queries)
@@ -330,12 +291,8 @@ def form_list(request, subject_id, form_code):
     model = crf_model(form_code)
     patient = access.get_patient_for(request.user, subject_id=subject_id)
     may_enter = may_enter_for(request.user, patient)
-    instances = list(
-        access.scope(model.objects.filter(patient=patient), request.user)
-        .select_related("visit", "updated_by")
-        .order_by("entered_in_error", "visit__sequence", "pk")
-    )
-    queries = open_query_counts(request.user, patient)
+    instances = selectors.form_instances(request.user, patient, model)
+    queries = selectors.open_query_counts(request.user, patient)
     live = [crf for crf in instances if not crf.entered_in_error]
     entries = [
         Entry(

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.forms import Form
@@ -31,7 +30,7 @@ from ..forms import (
     heading,
 )
 from ..forms.queries import RaiseQueryForm, explain_form, query_action_form
-from ..models import FORMS_BY_CODE, CapecitabineCycle, CheckFinding, FolfoxCycle, Visit
+from ..models import FORMS_BY_CODE, CapecitabineCycle, FolfoxCycle, Visit
 from ..models.workflow import FindingStatus, QueryStatus
 from ..workflow import Refusal
 
@@ -110,23 +109,9 @@ def derived_values(form, patient) -> dict:
     return {name: getattr(crf, model._meta.get_field(name).attname) for name in model.DERIVED}
 
 
-def form_findings(user, crf) -> list[CheckFinding]:
-    """The form's open and explained edit-check findings."""
-    return list(
-        access.scope(
-            CheckFinding.objects.filter(
-                form_type=ContentType.objects.get_for_model(crf),
-                form_id=crf.pk,
-                status__in=(FindingStatus.OPEN, FindingStatus.EXPLAINED),
-            ),
-            user,
-        )
-    )
-
-
 def findings_panel(user, crf, *, finding_forms=None) -> dict:
     """Open findings (with an explanation box for data entry staff) and explained ones."""
-    findings = form_findings(user, crf)
+    findings = selectors.form_findings(user, crf)
     may_explain = access.can(user, Action.ENTER, crf.site_id) and not crf.entered_in_error
     bound = finding_forms or {}
     open_ones = [f for f in findings if f.status == FindingStatus.OPEN]

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +27,7 @@ from .. import selectors, services
 from ..forms import crf_form_class, heading
 from ..forms.list_filters import QueryFilter
 from ..forms.queries import RaiseQueryForm, explain_form, query_action_form
-from ..models import CRF_MODELS, CheckFinding, Query
+from ..models import CheckFinding, Query
 from .entry_forms import crf_model, crf_url, get_crf, may_edit, render_form_page
 
 PAGE_SIZE = 25
@@ -108,9 +107,7 @@ def query_step(request, subject_id, form_code, pk, query_pk, step):
     """Answer, close or re-open one query of a form (the step comes from the URL)."""
     action, done = QUERY_STEPS[step]
     patient, model, crf = scoped_form(request, subject_id, form_code, pk)
-    queries = Query.objects.filter(
-        form_type=ContentType.objects.get_for_model(model), form_id=crf.pk
-    )
+    queries = Query.objects.for_form(crf)
     query = access.get_for(request.user, queries, action=action, pk=query_pk)
     form = query_action_form(step, request.POST, pk=query.pk)
     if form.is_valid():
@@ -131,9 +128,7 @@ def query_step(request, subject_id, form_code, pk, query_pk, step):
 @require_POST
 def finding_explain(request, subject_id, form_code, pk, finding_pk):
     patient, model, crf = scoped_form(request, subject_id, form_code, pk)
-    findings = CheckFinding.objects.filter(
-        form_type=ContentType.objects.get_for_model(model), form_id=crf.pk
-    )
+    findings = CheckFinding.objects.for_form(crf)
     finding = access.get_for(request.user, findings, action=Action.ENTER, pk=finding_pk)
     form = explain_form(request.POST, pk=finding.pk)
     if form.is_valid():
@@ -163,11 +158,6 @@ class QueryRow:
     form_title: str
     item_label: str
     url: str
-
-
-def form_models_by_type() -> dict[int, type]:
-    """CRF model by content type id (from the content type cache after the first call)."""
-    return {ct.pk: model for model, ct in ContentType.objects.get_for_models(*CRF_MODELS).items()}
 
 
 def query_row(query: Query, models: dict[int, type]) -> QueryRow:
@@ -205,7 +195,7 @@ def query_list(request):
     page = Paginator(filters.qs.order_by("rank", "raised_at", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    models = form_models_by_type()
+    models = selectors.form_models_by_type()
     context = {
         "filters": filters,
         "page": page,
