@@ -1,6 +1,10 @@
-"""What a patient's recorded forms say: anchor dates, status facts, the visit schedule."""
+"""What a patient's recorded forms say: anchor dates, status facts, the visit schedule.
 
-from dataclasses import dataclass
+The facts are read once per save of a form: the edit checks read them before the save, and
+the refresh after it reads again only what the saved form feeds (facts_after_save).
+"""
+
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db.models import Max, Min
@@ -47,46 +51,94 @@ class PatientFacts:
 
 
 def _live(model, patient):
-    return model.objects.filter(patient=patient, entered_in_error=False)
+    return model.objects.live().filter(patient=patient)
 
 
-def _randomization(patient):
+def _randomization(patient) -> dict:
     from trial.randomization import randomization_of
 
-    return randomization_of(patient)
+    randomization = randomization_of(patient)
+    return {
+        "randomization_date": (
+            patient.site.local_date(randomization.randomized_at) if randomization else None
+        ),
+        "arm": Arm(randomization.arm) if randomization else None,
+    }
+
+
+def _consent(patient) -> dict:
+    consent = _live(Consent, patient).order_by("-pk").first()
+    return {"consent_date": consent.dsstdat if consent else patient.consent_date}
+
+
+def _first_folfox(patient) -> dict:
+    return {"first_folfox_date": _live(FolfoxCycle, patient).aggregate(d=Min("exstdat"))["d"]}
+
+
+def _end_of_treatment(patient) -> dict:
+    eot = _live(EndOfTreatment, patient).order_by("-pk").first()
+    return {"end_of_treatment_date": eot.dsstdat if eot else None}
+
+
+def _death(patient) -> dict:
+    death = _live(Death, patient).order_by("-pk").first()
+    return {"death_date": death.dthdat if death else None}
+
+
+def _end_of_study(patient) -> dict:
+    eos = _live(EndOfStudy, patient).order_by("-pk").first()
+    return {
+        "end_of_study_date": eos.dsstdat if eos else None,
+        "end_of_study_reason": eos.dsdecod if eos else "",
+    }
+
+
+def _last_contact(patient) -> dict:
+    return {"last_contact_date": _live(SurvivalFollowUp, patient).aggregate(d=Max("lkadat"))["d"]}
+
+
+def _recurrence(patient) -> dict:
+    return {"recurrence_date": _live(Recurrence, patient).aggregate(d=Min("rsdat"))["d"]}
+
+
+def _height(patient) -> dict:
+    vitals = _live(VitalSigns, patient).exclude(height=None).order_by("-vsdat", "-pk").first()
+    return {"height_cm": float(vitals.height) if vitals else None}
+
+
+def _ctdna(patient) -> dict:
+    positive = _live(CtdnaSample, patient).filter(
+        timepoint=CtdnaTimepoint.POST_SURGERY, result=CtdnaResult.POSITIVE
+    )
+    return {"postoperative_ctdna_positive": positive.exists()}
+
+
+# The facts each form feeds, read from the patient's live forms of that model.
+READ_FROM = {
+    Consent: _consent,
+    FolfoxCycle: _first_folfox,
+    EndOfTreatment: _end_of_treatment,
+    Death: _death,
+    EndOfStudy: _end_of_study,
+    SurvivalFollowUp: _last_contact,
+    Recurrence: _recurrence,
+    VitalSigns: _height,
+    CtdnaSample: _ctdna,
+}
 
 
 def facts_for(patient: Patient) -> PatientFacts:
-    consent = _live(Consent, patient).order_by("-pk").first()
-    randomization = _randomization(patient)
-    eot = _live(EndOfTreatment, patient).order_by("-pk").first()
-    death = _live(Death, patient).order_by("-pk").first()
-    eos = _live(EndOfStudy, patient).order_by("-pk").first()
-    vitals = _live(VitalSigns, patient).exclude(height=None).order_by("-vsdat", "-pk").first()
-    first_folfox = _live(FolfoxCycle, patient).aggregate(first=Min("exstdat"))["first"]
-    last_contact = _live(SurvivalFollowUp, patient).aggregate(last=Max("lkadat"))["last"]
-    recurrence = _live(Recurrence, patient).aggregate(first=Min("rsdat"))["first"]
-    ctdna_positive = (
-        _live(CtdnaSample, patient)
-        .filter(timepoint=CtdnaTimepoint.POST_SURGERY, result=CtdnaResult.POSITIVE)
-        .exists()
-    )
-    return PatientFacts(
-        consent_date=consent.dsstdat if consent else patient.consent_date,
-        randomization_date=(
-            patient.site.local_date(randomization.randomized_at) if randomization else None
-        ),
-        arm=Arm(randomization.arm) if randomization else None,
-        first_folfox_date=first_folfox,
-        end_of_treatment_date=eot.dsstdat if eot else None,
-        death_date=death.dthdat if death else None,
-        end_of_study_date=eos.dsstdat if eos else None,
-        end_of_study_reason=eos.dsdecod if eos else "",
-        last_contact_date=last_contact,
-        recurrence_date=recurrence,
-        height_cm=float(vitals.height) if vitals else None,
-        postoperative_ctdna_positive=ctdna_positive,
-    )
+    values = _randomization(patient)
+    for read in READ_FROM.values():
+        values |= read(patient)
+    return PatientFacts(**values)
+
+
+def facts_after_save(facts: PatientFacts, crf) -> PatientFacts:
+    """The facts once the form is saved, from those read before: what the form feeds is
+    read again, the rest is kept."""
+    read = READ_FROM.get(type(crf))
+    return replace(facts, **read(crf.patient)) if read else facts
 
 
 def anchors_for(patient: Patient, facts: PatientFacts) -> schedule.Anchors:
@@ -131,10 +183,12 @@ def sync_visits(patient: Patient, facts: PatientFacts, *, acting_user) -> None:
             record_save(visit, acting_user=acting_user, reason="Visit no longer expected")
 
 
-def refresh(patient: Patient, *, acting_user) -> PatientFacts:
-    """Bring the schedule, consent date and study status in line with the forms."""
+def refresh(patient: Patient, *, acting_user, facts: PatientFacts | None = None) -> PatientFacts:
+    """Bring the schedule, consent date and study status in line with the forms (with the
+    facts when the caller has them, else read here)."""
     patient.refresh_from_db()
-    facts = facts_for(patient)
+    if facts is None:
+        facts = facts_for(patient)
     if facts.consent_date != patient.consent_date:
         patient.consent_date = facts.consent_date
         record_save(patient, acting_user=acting_user, reason="Consent date from consent form")
@@ -156,7 +210,9 @@ def refresh(patient: Patient, *, acting_user) -> PatientFacts:
 STATE_FORMS = (Consent, FolfoxCycle, EndOfTreatment, Death, EndOfStudy, Recurrence)
 
 
-def refresh_after(crf, *, acting_user) -> None:
-    """Refresh the patient after a form was saved, when that form can change anything."""
+def refresh_after(crf, *, acting_user, facts_before: PatientFacts | None = None) -> None:
+    """Refresh the patient after a form was saved, when that form can change anything;
+    facts_before, read for the save's edit checks, spares reading them all again."""
     if isinstance(crf, STATE_FORMS):
-        refresh(crf.patient, acting_user=acting_user)
+        facts = facts_after_save(facts_before, crf) if facts_before is not None else None
+        refresh(crf.patient, acting_user=acting_user, facts=facts)

@@ -21,9 +21,17 @@ from .transitions import check_step, locked_form, refused
 # Reads that the saves share -------------------------------------------------------------
 
 
-def form_context(patient: Patient, model: type[Crf], values: dict, *, exclude_pk=None):
-    """The cross-form facts the edit checks need, gathered from the database."""
-    state = patient_state.facts_for(patient)
+def form_context(
+    patient: Patient,
+    model: type[Crf],
+    values: dict,
+    *,
+    exclude_pk=None,
+    facts: patient_state.PatientFacts | None = None,
+):
+    """The cross-form facts the edit checks need, gathered from the database (the
+    patient's facts given when the caller has read them)."""
+    state = facts if facts is not None else patient_state.facts_for(patient)
     previous_date = previous_number = None
     if hasattr(model, "cycle") and values.get("cycle"):
         previous = (
@@ -67,9 +75,9 @@ def changed_items(before: dict, after: dict) -> list[str]:
     return [name for name, value in after.items() if before.get(name) != value]
 
 
-def _validate(crf: Crf, *, complete: bool, acting_user) -> list[checks.Finding]:
+def _validate(crf: Crf, *, complete: bool, facts) -> list[checks.Finding]:
     """Derive, then run the checks: hard findings raise, soft ones are returned."""
-    ctx = form_context(crf.patient, type(crf), item_values(crf), exclude_pk=crf.pk)
+    ctx = form_context(crf.patient, type(crf), item_values(crf), exclude_pk=crf.pk, facts=facts)
     derivations.derive(crf, height_cm=ctx.height_cm)
     findings = checks.check_form(crf.FORM_CODE, item_values(crf), ctx)
     errors: dict[str, list[str]] = {}
@@ -121,13 +129,14 @@ def crf_create(
         raise InvalidData({"__all__": [_("This form already exists for this visit.")]})
     crf = model(patient=patient, site=patient.site, visit=visit, created_by=acting_user)
     _apply(crf, data)
-    soft = _validate(crf, complete=step is workflow.COMPLETE, acting_user=acting_user)
+    facts = patient_state.facts_for(patient)
+    soft = _validate(crf, complete=step is workflow.COMPLETE, facts=facts)
     crf.status = step.to_state
     crf.updated_by = acting_user
     record_save(crf, acting_user=acting_user, reason="Form created")
     if crf.is_done:
         record_findings(crf, soft, acting_user)
-    patient_state.refresh_after(crf, acting_user=acting_user)
+    patient_state.refresh_after(crf, acting_user=acting_user, facts_before=facts)
     return crf
 
 
@@ -156,7 +165,8 @@ def crf_save(
     check_step(step, fresh, loaded_version=loaded_version)
     before = item_values(fresh)
     _apply(fresh, data)
-    soft = _validate(fresh, complete=step.to_state == FormStatus.COMPLETE, acting_user=acting_user)
+    facts = patient_state.facts_for(fresh.patient)
+    soft = _validate(fresh, complete=step.to_state == FormStatus.COMPLETE, facts=facts)
     changed = changed_items(before, item_values(fresh))
     if not changed and (step is workflow.CHANGE or step.to_state == fresh.status):
         return fresh
@@ -171,5 +181,5 @@ def crf_save(
     record_save(fresh, acting_user=acting_user, reason=reason.strip() or step.history_reason)
     if fresh.is_done:
         record_findings(fresh, soft, acting_user, changed=changed)
-    patient_state.refresh_after(fresh, acting_user=acting_user)
+    patient_state.refresh_after(fresh, acting_user=acting_user, facts_before=facts)
     return fresh

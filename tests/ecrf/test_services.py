@@ -4,6 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ecrf import services
@@ -30,6 +32,30 @@ def test_consent_form_sets_consent_date_and_opens_screening_visit(inv_s01, pat_s
     assert pat_s01.consent_date == CONSENT_DATE
     screening = Visit.objects.get(patient=pat_s01, code="SCR")
     assert screening.window_end == CONSENT_DATE + timedelta(days=28)
+
+
+def reads_of(table: str, queries) -> int:
+    return sum(f'FROM "{table}"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_state_form_save_reads_the_patients_facts_once(inv_s01, pat_s01):
+    form = consent(pat_s01, inv_s01)
+    with CaptureQueriesContext(connection) as queries:
+        services.crf_save(
+            crf=form,
+            data={"dsstdat": CONSENT_DATE - timedelta(days=1)},
+            acting_user=inv_s01,
+            loaded_version=form.version,
+            reason="Date misread",
+        )
+    # Facts the consent form does not feed are read once, for the edit checks.
+    assert reads_of("ecrf_death", queries) == 1
+    assert reads_of("trial_randomization", queries) == 1
+    # The one it feeds is read again after the save, and the schedule follows it.
+    pat_s01.refresh_from_db()
+    assert pat_s01.consent_date == CONSENT_DATE - timedelta(days=1)
+    screening = Visit.objects.get(patient=pat_s01, code="SCR")
+    assert screening.window_end == CONSENT_DATE + timedelta(days=27)
 
 
 def test_draft_may_be_partial_but_complete_needs_every_required_item(inv_s01, pat_s01):
