@@ -2,8 +2,8 @@
 
 Also the reasons the system records by itself, and the rules that keep the history whole:
 a history row always names a user (the system account when no one else acts), a save that
-changes nothing leaves no row, and on PostgreSQL the history tables refuse UPDATE and
-DELETE (protect_history_tables, run by a migration for every historical model).
+changes nothing leaves no row, and on PostgreSQL the history tables refuse UPDATE, DELETE
+and TRUNCATE (protect_history_tables, run by a migration for every historical model).
 """
 
 from django.contrib.auth import get_user_model
@@ -158,8 +158,52 @@ def history_trigger_name(table: str) -> str:
     return f"{table}_immutable"
 
 
+def history_truncate_trigger_name(table: str) -> str:
+    return f"{table}_no_truncate"
+
+
+# The owner may still empty a guarded table on purpose by setting this in its session (the
+# test suite does between tests); the runtime role has no TRUNCATE privilege to begin with.
+ALLOW_TRUNCATE_SETTING = "ecrf.allow_truncate"
+
+
+def refuse_truncate(schema_editor, tables) -> None:
+    """Each table refuses TRUNCATE, which fires no row trigger (idempotent; PostgreSQL only)."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        f"""
+        CREATE OR REPLACE FUNCTION trial_refuse_truncate() RETURNS trigger AS $$
+        BEGIN
+            IF current_setting('{ALLOW_TRUNCATE_SETTING}', true) = 'on' THEN
+                RETURN NULL;
+            END IF;
+            RAISE EXCEPTION 'audit trail: % is never emptied (TRUNCATE refused)', TG_TABLE_NAME
+                USING ERRCODE = 'restrict_violation';
+        END;
+        $$ LANGUAGE plpgsql;
+        """,
+        None,
+    )
+    for table in tables:
+        name = history_truncate_trigger_name(table)
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}";')
+        schema_editor.execute(
+            f'CREATE TRIGGER "{name}" BEFORE TRUNCATE ON "{table}" '
+            "FOR EACH STATEMENT EXECUTE FUNCTION trial_refuse_truncate();"
+        )
+
+
+def allow_truncate(schema_editor, tables) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table in tables:
+        name = history_truncate_trigger_name(table)
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}";')
+
+
 def protect_history_tables(apps, schema_editor):
-    """Migration step: every history table refuses UPDATE and DELETE (idempotent).
+    """Migration step: every history table refuses UPDATE, DELETE and TRUNCATE (idempotent).
 
     A migration that adds a historical model runs this again. No-op except on PostgreSQL.
     """
@@ -185,6 +229,7 @@ def protect_history_tables(apps, schema_editor):
             f'CREATE TRIGGER "{name}" BEFORE UPDATE OR DELETE ON "{table}" '
             "FOR EACH ROW EXECUTE FUNCTION trial_refuse_history_change();"
         )
+    refuse_truncate(schema_editor, history_tables(apps))
 
 
 def unprotect_history_tables(apps, schema_editor):
@@ -193,6 +238,7 @@ def unprotect_history_tables(apps, schema_editor):
     for table in history_tables(apps):
         name = history_trigger_name(table)
         schema_editor.execute(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}";')
+    allow_truncate(schema_editor, history_tables(apps))
     schema_editor.execute("DROP FUNCTION IF EXISTS trial_refuse_history_change();")
 
 

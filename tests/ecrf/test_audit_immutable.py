@@ -11,9 +11,11 @@ from tests.ecrf.builders import screened
 from tests.factories import UserFactory
 from trial.accesslog import log_access
 from trial.history import (
+    ALLOW_TRUNCATE_SETTING,
     history_index_name,
     history_tables,
     history_trigger_name,
+    history_truncate_trigger_name,
     record_save,
 )
 from trial.models import AccessAction, AccessLog, Patient, Site
@@ -57,6 +59,13 @@ def test_every_history_table_is_indexed_by_record(db):
     assert not missing, f"history tables without the (id, history_id) index: {missing}"
 
 
+def test_every_history_table_and_the_access_log_refuse_truncate(db):
+    # A new historical model fails here until a migration runs protect_history_tables.
+    tables = [*history_tables(apps), "trial_accesslog"]
+    missing = [t for t in tables if history_truncate_trigger_name(t) not in _triggers_on(t)]
+    assert not missing, f"tables that TRUNCATE empties: {missing}"
+
+
 def test_access_log_table_has_its_trigger(db):
     assert "trial_accesslog_final" in _triggers_on("trial_accesslog")
 
@@ -82,6 +91,17 @@ def test_history_rows_cannot_be_changed_or_deleted(inv_s01, pat_s01, statement):
         assert statement in message
     assert Patient.history.filter(history_change_reason="rewritten").count() == 0
     assert Patient.history.filter(id=pat_s01.pk).exists()
+
+
+@pytest.mark.parametrize("table", ["trial_historicalpatient", "trial_accesslog"])
+def test_the_owner_cannot_truncate_history_or_the_access_log(inv_s01, pat_s01, table):
+    log_access(action=AccessAction.EXPORT, username="someone", detail="Export")
+    # The test suite's own sessions may empty tables between tests; an ordinary one may not.
+    refuse_again = f"SET LOCAL {ALLOW_TRUNCATE_SETTING} = off"
+    message = _refused(f"SET CONSTRAINTS ALL IMMEDIATE; {refuse_again}; TRUNCATE {table}", None)
+    assert f"audit trail: {table} is never emptied (TRUNCATE refused)" in message
+    assert Patient.history.filter(id=pat_s01.pk).exists()
+    assert AccessLog.objects.filter(detail="Export").exists()
 
 
 def test_history_row_refuses_a_change_through_the_orm(inv_s01, pat_s01):
