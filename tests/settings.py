@@ -10,6 +10,9 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from trial.settings import *  # noqa: E402, F403
 
+# pytest-django creates and migrates the test database as DATABASE_URL's owner; the tests of
+# the runtime role connect as it themselves (tests/trial/test_database_roles.py).
+MIGRATE_DATABASE_URL = ""
 # The test client and live_server speak plain HTTP.
 SECURE_SSL_REDIRECT = False
 # PBKDF2's deliberate slowness protects real passwords, not test users.

@@ -59,6 +59,9 @@ ALLOWED = {
     ("ecrf/exports/csv.py", "_copy", "cursor"): (
         "COPY (a scoped SELECT) TO STDOUT reads the export; it writes nothing"
     ),
+    ("trial/dbroles.py", "grant_runtime_role", "cursor"): (
+        "reads the catalogue and grants or revokes privileges; it writes no table's rows"
+    ),
 }
 
 

@@ -1,6 +1,7 @@
 """Settings for the NCT05797077 eCRF, all read from the environment.
 
-DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and DEMO are the knobs; see README.md.
+DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (MIGRATE_DATABASE_URL) and DEMO are the knobs;
+see README.md.
 """
 
 import os
@@ -98,6 +99,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+# The owner of the tables, as whom `manage.py migrate` and `grant_runtime_role` connect
+# (trial/dbroles.py); DATABASE_URL is then the app's runtime role, which may only read and add
+# history and access-log rows. Unset: one role does both (SQLite, development).
+MIGRATE_DATABASE_URL = os.environ.get("MIGRATE_DATABASE_URL", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
