@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 PGBIN ?= /usr/lib/postgresql/15/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lock install install-test system-test-deps messages lint bench-export bench-pages clean
+.PHONY: run test lock install install-test system-test-deps messages lint backup restore bench-export bench-pages clean
 
 # Every install takes the exact versions and hashes of requirements/*.txt (see `make lock`);
 # the project itself is installed on top without resolving anything again.
@@ -66,6 +66,17 @@ test: install-test system-test-deps messages
 
 lint: install-test
 	$(VENV)/bin/ruff check .
+
+# Backs up the PostgreSQL database of DATABASE_URL (the owner's MIGRATE_DATABASE_URL when set)
+# with pg_dump -Fc and a SHA-256 manifest into $(BACKUP_DIR); restores a dump into an empty
+# database after checking it against its manifest: make restore DUMP=backups/ecrf-....dump
+BACKUP_DIR ?= backups
+backup:
+	scripts/backup dump $(BACKUP_DIR)
+
+restore:
+	@test -n "$(DUMP)" || { echo "make restore DUMP=<file.dump>" >&2; exit 2; }
+	scripts/backup restore $(DUMP)
 
 # Seeds a throwaway PostgreSQL (5,000 patients, 100,000 forms), times the dataset export against
 # psql \copy and writes bench/BENCHMARKS.md; then the CSV export alone at 20,000 patients.
