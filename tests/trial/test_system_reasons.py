@@ -38,6 +38,9 @@ def recorded_reasons() -> dict[str, str]:
             values = []
             if isinstance(node, ast.Call) and _name(node.func) in RECORDING_CALLS:
                 values = [k.value for k in node.keywords if k.arg == "reason"]
+            elif isinstance(node, ast.Call):
+                # The steps of the form workflow table (ecrf/workflow.py) carry their reason.
+                values = [k.value for k in node.keywords if k.arg == "history_reason"]
             elif isinstance(node, ast.Assign) and any(
                 getattr(t, "id", "") == "default_reason" for t in node.targets
             ):
