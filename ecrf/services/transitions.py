@@ -1,5 +1,6 @@
-"""The workflow steps after data entry: source verification, signature, lock and unlock,
-and withdrawing a form entered in error."""
+"""The workflow steps after data entry (source verification, signature, lock and unlock,
+withdrawing a form entered in error), and the check every step of the workflow table goes
+through, data entry's included: the form locked, its state allowed, its version loaded."""
 
 from django.db import transaction
 from django.utils import timezone
