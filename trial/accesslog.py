@@ -6,6 +6,7 @@ Rows are appended here and nowhere else; the database refuses to change or delet
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from .client_address import client_ip
 from .models import AccessAction, AccessLog, Site
 
 
@@ -18,7 +19,8 @@ def log_access(
     site: Site | None = None,
     username: str = "",
 ) -> AccessLog:
-    """Append one row; the user defaults to the request's, the IP is the request's peer.
+    """Append one row; the user defaults to the request's, the IP is the client's
+    (trial.client_address: behind a trusted proxy, the address the proxy saw).
 
     username is for attempts without an account (a failed login names what was typed).
     """
@@ -28,7 +30,7 @@ def log_access(
             user = request_user
     ip_address = None
     if request is not None:
-        ip_address = request.META.get("REMOTE_ADDR") or None
+        ip_address = client_ip(request)
     return AccessLog.objects.create(
         action=AccessAction(action),
         user=user,

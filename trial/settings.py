@@ -4,6 +4,7 @@ DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (MIGRATE_DATABASE_URL) and DEMO a
 see README.md.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -30,6 +31,17 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 CSRF_FAILURE_VIEW = "trial.views.csrf_failure"
+
+# The reverse proxies in front of the app (addresses or networks): only a request from one of
+# them has its X-Forwarded-For read for the client's address (trial.client_address).
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an address or network"
+        ) from exc
 
 # Demo mode shows the demo password on the login page; never on in production.
 DEMO = env_bool("DEMO")
