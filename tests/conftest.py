@@ -6,6 +6,7 @@ from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.utils import translation
 
+from tests.clients import Browser
 from tests.factories import SiteFactory, UserFactory, make_patient, member
 from trial.history import ALLOW_TRUNCATE_SETTING
 from trial.models import Role
@@ -18,6 +19,12 @@ def owner_may_empty_the_trail(sender, connection, **kwargs):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SET {ALLOW_TRUNCATE_SETTING} = on")
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, as the project's Browser (tests/clients.py)."""
+    return Browser()
 
 
 @pytest.fixture(autouse=True)

@@ -48,10 +48,16 @@ def _log_login(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="trial.accesslog.login_failed")
 def _log_login_failed(sender, credentials, request=None, **kwargs):
+    # django-axes marks an attempt it refused before any password check (trial.lockout), and
+    # counts the failures on the request only for an attempt whose password was checked.
+    refused = getattr(request, "axes_locked_out", False) and (
+        getattr(request, "axes_failures_since_start", None) is None
+    )
     log_access(
         action=AccessAction.LOGIN_FAILED,
         request=request,
         username=str(credentials.get("username", "")),
+        detail="Refused while sign-in is locked; no password was checked." if refused else "",
     )
 
 

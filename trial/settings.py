@@ -4,6 +4,7 @@ DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (MIGRATE_DATABASE_URL) and DEMO a
 see README.md.
 """
 
+import datetime
 import ipaddress
 import os
 from pathlib import Path
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "import_export",
+    "axes",
     "trial",
     "ecrf",
 ]
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "trial.middleware.SiteTimezoneMiddleware",
+    # Last, as django-axes asks: turns a refused login into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "trial.urls"
@@ -127,6 +131,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
+# Brute force (django-axes, database handler; trial.lockout): 5 failed logins for a user name,
+# or from an address, lock that user name, or that address, for 15 minutes; while locked no
+# password is checked, and further attempts do not prolong the lock, so the page can say when
+# it ends. An administrator unlocks from the admin.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "trial.client_address.client_ip"
+AXES_LOCKOUT_CALLABLE = "trial.lockout.locked_out_page"
+AXES_DISABLE_ACCESS_LOG = True  # logins and logouts are in the project's access log
+AXES_ENABLE_ADMIN = False  # the project's admin lists the attempts (trial.admin.lockouts)
 
 # Password reset by email is offered only when a mail server is configured; otherwise its pages
 # answer 404 and users ask an administrator.

@@ -10,9 +10,12 @@ admin.autodiscover()  # not at start-up: see trial.apps.AdminConfig
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    # Before Django's own pages so that password changes reach the access log.
+    # Before Django's own pages: logins are counted against brute force (trial.lockout), and
+    # password changes reach the access log.
+    path("accounts/login/", views.login, name="login"),
     path("accounts/password_change/", views.password_change, name="password_change"),
     path("admin/password_change/", views.password_change),
+    path("admin/login/", views.admin_login),
     path("accounts/keepalive/", views.session_keepalive, name="session_keepalive"),
     # Before Django's own, which would offer password reset without any mail server.
     path("accounts/password_reset/", reset["password_reset"], name="password_reset"),

@@ -4,12 +4,16 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from . import lockout
 from .accesslog import log_access
 from .models import AccessAction
 
@@ -43,6 +47,26 @@ def home(request):
     return redirect("ecrf:patient_list")
 
 
+class LoginView(auth_views.LoginView):
+    """Django's login, one attempt at a time for a user name and for an address, so that
+    attempts sent together are counted before the next password is checked (trial.lockout)."""
+
+    def post(self, request, *args, **kwargs):
+        with lockout.one_attempt_at_a_time(request):
+            return super().post(request, *args, **kwargs)
+
+
+login = LoginView.as_view()
+
+
+def admin_login(request):
+    """The admin has no login form of its own: everybody signs in on the login page, where
+    attempts are counted. A signed-in user sent here may not use the admin."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's password change, recorded in the access log once it succeeded."""
 
@@ -59,7 +83,6 @@ def csrf_failure(request, reason=""):
     """A form sent without a valid security token (the page was open across a new login, or
     cookies are off): the project's page in the user's language, not Django's bare one."""
     return render(request, "403_csrf.html", status=403)
-
 
 
 def only_with_email(view):

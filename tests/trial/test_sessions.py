@@ -82,9 +82,9 @@ def test_login_gives_a_new_session_key(client, inv_s01):
 
 
 def test_a_password_change_ends_the_users_other_sessions(client, inv_s01, patients_url):
-    from django.test import Client
+    from tests.clients import Browser
 
-    other_browser = Client()
+    other_browser = Browser()
     assert other_browser.login(username="inv_s01", password=PASSWORD)
     assert client.login(username="inv_s01", password=PASSWORD)
     new_password = "a-much-longer-passphrase-2026"

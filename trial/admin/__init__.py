@@ -18,6 +18,7 @@ from .allocation import (
 )
 from .audited import AuditedAdmin
 from .exports import ListExport, ListResource, list_resources
+from .lockouts import LockoutAdmin
 from .patients import PatientAdmin
 from .randomization import RandomizationAdmin, RandomizationCorrectionAdmin
 from .scoped import ScopedAdmin
@@ -36,6 +37,7 @@ __all__ = [
     "AuditedAdmin",
     "DataManagerAlertAdmin",
     "ListExport",
+    "LockoutAdmin",
     "ListResource",
     "MembershipAdmin",
     "PatientAdmin",

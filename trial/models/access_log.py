@@ -18,6 +18,8 @@ class AccessAction(models.TextChoices):
     RANDOMIZATION = "randomization", _("Randomization")
     EXPORT = "export", _("Export")
     DOWNLOAD = "download", _("Download")
+    LOCKOUT = "lockout", _("Sign-in locked")
+    UNLOCK = "unlock", _("Sign-in unlocked")
 
 
 class AccessLog(models.Model):
