@@ -93,6 +93,11 @@ def can_anywhere(user, action: Action | str) -> bool:
     )
 
 
+def holds_role(user, role: Role | str) -> bool:
+    """Whether the user holds the role at some site or study-wide (active memberships)."""
+    return any(m.role == role for m in _memberships(user))
+
+
 def roles_by_site(user) -> list[tuple[Site | None, str]]:
     """(site, role label) pairs for the page header; site None means whole study."""
     return [(m.site, m.get_role_display()) for m in _memberships(user)]

@@ -14,6 +14,8 @@ def memberships(request):
         "can_export_data": access.can_anywhere(user, access.Action.EXPORT),
         "demo_mode": settings.DEMO,
         "demo_password": settings.DEMO_PASSWORD if settings.DEMO else "",
+        # Set by trial.two_factor.middleware: what the session must still give, if anything.
+        "two_factor_step": getattr(request, "two_factor_step", None),
     }
 
 

@@ -21,6 +21,8 @@ DEMO_USERS = (
     ("monitor2", "S02", Role.MONITOR, False),
     ("datamanager", None, Role.DATA_MANAGER, True),
 )
+DEMO_ADMIN = "admin"
+DEMO_USERNAMES = frozenset([username for username, *_ in DEMO_USERS] + [DEMO_ADMIN])
 
 
 @transaction.atomic
@@ -51,6 +53,6 @@ def create_demo_accounts(*, acting_user) -> dict[str, Site]:
                 acting_user=acting_user,
                 reason="Demo data",
             )
-    if not User.objects.filter(username="admin").exists():
-        User.objects.create_superuser("admin", "admin@example.org", settings.DEMO_PASSWORD)
+    if not User.objects.filter(username=DEMO_ADMIN).exists():
+        User.objects.create_superuser(DEMO_ADMIN, "admin@example.org", settings.DEMO_PASSWORD)
     return sites

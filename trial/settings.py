@@ -61,7 +61,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "import_export",
-    "axes",
+    "trial.apps.FailedLoginsConfig",  # django-axes
+    "django_otp",
+    "trial.apps.AuthenticatorsConfig",  # django_otp.plugins.otp_totp
+    "django_otp.plugins.otp_static",
     "trial",
     "ecrf",
 ]
@@ -78,8 +81,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "trial.sessions.SessionTimeoutMiddleware",
+    "trial.two_factor.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -148,6 +153,15 @@ AXES_CLIENT_IP_CALLABLE = "trial.client_address.client_ip"
 AXES_LOCKOUT_CALLABLE = "trial.lockout.locked_out_page"
 AXES_DISABLE_ACCESS_LOG = True  # logins and logouts are in the project's access log
 AXES_ENABLE_ADMIN = False  # the project's admin lists the attempts (trial.admin.lockouts)
+
+# Two-factor authentication (django-otp; trial.two_factor): an authenticator app (TOTP) and ten
+# single-use recovery codes; required for data managers and administrators. Wrong codes are
+# throttled per device: after n in a row, the next is checked 2^(n-1) seconds later at the
+# earliest.
+OTP_TOTP_ISSUER = "NCT05797077 eCRF"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Password reset by email is offered only when a mail server is configured; otherwise its pages
 # answer 404 and users ask an administrator.

@@ -26,6 +26,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accounts/reset/done/", reset["password_reset_complete"], name="password_reset_complete"),
+    path("accounts/two-factor/", include("trial.two_factor.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -14,6 +14,7 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
+from tests.clients import Browser
 from tests.factories import PASSWORD
 from trial.models import AccessAction, AccessLog
 
@@ -188,7 +189,7 @@ def test_an_administrator_unlocks_from_the_admin_and_the_log_says_who(client, in
         attempt(client, REMOTE_ADDR="198.51.100.7")
     assert attempt(client, password=PASSWORD, REMOTE_ADDR="198.51.100.7").status_code == 429
 
-    administrator = Client()
+    administrator = Browser()
     administrator.force_login(admin_user)
     listing = administrator.get(reverse("admin:axes_accessattempt_changelist"))
     assert listing.status_code == 200

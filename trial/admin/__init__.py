@@ -23,6 +23,7 @@ from .patients import PatientAdmin
 from .randomization import RandomizationAdmin, RandomizationCorrectionAdmin
 from .scoped import ScopedAdmin
 from .sites import AdministratorOnly, MembershipAdmin, SiteAdmin, TrialUserAdmin
+from .two_factor import AuthenticatorAdmin
 
 admin.site.site_header = _("NCT05797077 eCRF administration")
 admin.site.site_title = _("NCT05797077 eCRF")
@@ -31,6 +32,7 @@ __all__ = [
     "AccessLogAdmin",
     "AdministratorOnly",
     "AllocationAdmin",
+    "AuthenticatorAdmin",
     "AllocationEntryAdmin",
     "AllocationListAdmin",
     "AllocationStratumAdmin",

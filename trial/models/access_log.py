@@ -20,6 +20,11 @@ class AccessAction(models.TextChoices):
     DOWNLOAD = "download", _("Download")
     LOCKOUT = "lockout", _("Sign-in locked")
     UNLOCK = "unlock", _("Sign-in unlocked")
+    TWO_FACTOR_ENROL = "2fa_enrol", _("Two-factor authentication set up")
+    TWO_FACTOR_VERIFIED = "2fa_verified", _("Two-factor code accepted")
+    TWO_FACTOR_FAILED = "2fa_failed", _("Wrong two-factor code")
+    TWO_FACTOR_CODES = "2fa_codes", _("New recovery codes")
+    TWO_FACTOR_REMOVE = "2fa_remove", _("Two-factor authentication removed")
 
 
 class AccessLog(models.Model):
