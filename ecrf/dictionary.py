@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.encoding import force_str
 
+from trial.spreadsheets import RULE, neutralised
+
 from .models import CRF_MODELS, Crf
 
 KEY_COLUMNS = (
@@ -34,6 +36,10 @@ class Variable:
     @property
     def codelist_text(self) -> str:
         return "; ".join(f"{code}={label}" for code, label in self.codelist)
+
+    @property
+    def note(self) -> str:
+        return text_note(self.type)
 
 
 def field_type(field: models.Field) -> str:
@@ -75,7 +81,28 @@ def data_dictionary() -> list[Variable]:
     return [v for model in CRF_MODELS for v in variables_of(model)]
 
 
-COLUMNS = ("form", "variable", "cdash", "label", "type", "unit", "codelist", "required", "derived")
+COLUMNS = (
+    "form",
+    "variable",
+    "cdash",
+    "label",
+    "type",
+    "unit",
+    "codelist",
+    "required",
+    "derived",
+    "note",
+)
+
+
+def text_note(kind: str) -> str:
+    """How a CSV or Excel file writes values of this type (only text is ever changed)."""
+    return force_str(RULE) if kind == "text" else ""
+
+
+def spreadsheet_row(values) -> list[str]:
+    """A row of the dictionary as its CSV holds it: text safe for a spreadsheet too."""
+    return [neutralised(str(value)) for value in values]
 
 
 def dictionary_csv() -> str:
@@ -84,16 +111,19 @@ def dictionary_csv() -> str:
     writer.writerow(COLUMNS)
     for v in data_dictionary():
         writer.writerow(
-            [
-                v.form,
-                v.variable,
-                v.cdash,
-                v.label,
-                v.type,
-                v.unit,
-                v.codelist_text,
-                "yes" if v.required else "no",
-                "yes" if v.derived else "no",
-            ]
+            spreadsheet_row(
+                [
+                    v.form,
+                    v.variable,
+                    v.cdash,
+                    v.label,
+                    v.type,
+                    v.unit,
+                    v.codelist_text,
+                    "yes" if v.required else "no",
+                    "yes" if v.derived else "no",
+                    v.note,
+                ]
+            )
         )
     return out.getvalue()

@@ -42,6 +42,13 @@ class Change:
     label: str
     old: str
     new: str
+    numeric: bool = False  # old and new are numbers written out, not text
+
+
+def is_numeric(model_field: models.Field) -> bool:
+    """A field whose values read as plain numbers (a coded number reads as its label)."""
+    numbers = (models.IntegerField, models.DecimalField, models.FloatField)
+    return isinstance(model_field, numbers) and not model_field.choices
 
 
 @dataclass
@@ -180,7 +187,9 @@ def _entry(source, row, prev, labels, roles: Roles, tz, *, field_only="") -> Tra
                 else ""
             )
             if old != new:
-                changes.append(Change(f.name, field_label(source, f), old, new))
+                changes.append(
+                    Change(f.name, field_label(source, f), old, new, numeric=is_numeric(f))
+                )
     form_code, form_id = _form_of(source, row)
     return TrailEntry(
         source=source,

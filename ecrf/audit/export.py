@@ -1,9 +1,12 @@
 """The audit trail of a scope as a CSV file: every entry, oldest first, one line per changed
-value. What a cell holds is decided here and only here."""
+value. What a cell holds is decided here and only here: text that a spreadsheet would run as a
+formula has a quote before it (trial.spreadsheets); numbers are written as they are."""
 
 import csv
 from collections.abc import Iterator
 from datetime import UTC
+
+from trial.spreadsheets import neutralised
 
 from .entries import TrailEntry, resolve
 from .rows import OLDEST_FIRST, TrailScope, trail_rows
@@ -47,19 +50,26 @@ def export_lines(entries: Iterator[TrailEntry]) -> Iterator[tuple]:
         common = (
             entry.when.astimezone(UTC).isoformat(),
             entry.when.isoformat(),
-            entry.site_code,
-            entry.subject_id,
-            entry.record_label,
+            _text(entry.site_code),
+            _text(entry.subject_id),
+            _text(entry.record_label),
             entry.source.key,
             entry.record_id,
             entry.history_id,
-            entry.action_label,
+            _text(entry.action_label),
         )
-        tail = (entry.username, entry.role, entry.reason)
+        tail = (_text(entry.username), _text(entry.role), _text(entry.reason))
         if not entry.changes:
             yield (*common, "", "", "", "", *tail)
         for change in entry.changes:
-            yield (*common, change.field, change.label, change.old, change.new, *tail)
+            values = (change.old, change.new)
+            if not change.numeric:
+                values = tuple(map(_text, values))
+            yield (*common, change.field, _text(change.label), *values, *tail)
+
+
+def _text(value) -> str:
+    return neutralised(str(value))
 
 
 class _Echo:

@@ -4,7 +4,8 @@ On PostgreSQL a form table is the scoped queryset's own SQL run as COPY ... TO S
 server writes the CSV and its bytes go straight into the ZIP, so the export runs at COPY's
 speed. Elsewhere (SQLite) and for the patients table (randomization dates in the site's time
 zone) rows stream through Python's csv writer; both spell values alike: yes/no items True and
-False, dates ISO 8601, no value empty.
+False, dates ISO 8601, no value empty, and text that a spreadsheet would run as a formula
+with a quote before it (trial.spreadsheets).
 """
 
 import csv
@@ -12,11 +13,15 @@ import io
 from collections.abc import Iterator
 
 import psycopg
-from django.db import connection
+from django.db import connection, models
+from django.db.models import Func
+from django.utils.encoding import force_str
 from psycopg import pq
 
+from trial.spreadsheets import FORMULA_STARTS, QUOTE, neutralised
+
 from .archive import Archive
-from .tables import Decode, Output, Scope, Table, chunks, labelled, selected
+from .tables import Decode, Output, Scope, Table, chunks, labelled
 
 NEWLINE = "\n"  # as COPY writes it
 COPY_BLOCKS = 1000  # COPY hands over one row at a time
@@ -48,11 +53,41 @@ def write(archive: Archive, tables: list[Table], scope: Scope) -> Iterator[None]
         archive.record_rows(table.name, rows)
 
 
+class Neutralised(Func):
+    """trial.spreadsheets.neutralised computed by PostgreSQL: a quote before a value whose
+    first character, after any quotes, starts a formula. The first character alone is looked
+    at unless it is one of those or a quote, so the common case costs one comparison."""
+
+    output_field = models.TextField()
+
+    def as_sql(self, compiler, connection, **extra):
+        value, params = compiler.compile(self.source_expressions[0])
+        starts = ", ".join(["%s"] * len(FORMULA_STARTS))
+        sql = (
+            f"CASE WHEN LEFT({value}, 1) IN ({starts}, %s) "
+            f"AND LEFT(LTRIM({value}, %s), 1) IN ({starts}) "
+            f"THEN %s || {value} ELSE {value} END"
+        )
+        starts_params = list(FORMULA_STARTS)
+        return sql, [
+            *params, *starts_params, QUOTE,
+            *params, QUOTE, *starts_params,
+            QUOTE, *params, *params,
+        ]  # fmt: skip
+
+
 def _as_text(output: Output):
-    """What COPY selects: yes/no items spelled True and False as Python writes them."""
-    if output.column.type == "boolean" and not output.decoded:
-        return Decode(output.column.source, ((True, "True"), (False, "False")), default=None)
-    return selected(output)
+    """What COPY selects: yes/no items spelled True and False as Python writes them, text
+    with a quote before a formula's start (labels are constants: written so in the query)."""
+    column = output.column
+    if column.type == "boolean" and not output.decoded:
+        return Decode(column.source, ((True, "True"), (False, "False")), default=None)
+    if output.decoded:
+        labels = tuple((code, neutralised(force_str(label))) for code, label in column.choices)
+        return Decode(column.source, labels)
+    if output.is_text:
+        return Neutralised(column.source)
+    return column.source
 
 
 def _copy(out, table: Table, scope: Scope, outputs: list[Output]) -> Iterator[None]:
@@ -106,11 +141,20 @@ def copy_statement(table: Table, scope: Scope, outputs: list[Output]) -> str:
 def _write_rows(out, table: Table, scope: Scope, outputs: list[Output]) -> Iterator[None]:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     writer = csv.writer(text, lineterminator=NEWLINE)
+    texts = [i for i, o in enumerate(outputs) if o.is_text]
     rows = 0
     for batch in chunks(table.rows(scope, outputs)):
-        writer.writerows(batch)
+        writer.writerows(_neutralise(row, texts) for row in batch)
         rows += len(batch)
         yield
     text.flush()
     text.detach()
     return rows
+
+
+def _neutralise(row: tuple, texts: list[int]) -> list:
+    values = list(row)
+    for i in texts:
+        if isinstance(values[i], str):
+            values[i] = neutralised(values[i])
+    return values

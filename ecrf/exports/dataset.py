@@ -153,7 +153,8 @@ def _describe(table: Table, output: Output) -> list[str]:
     column = output.column
     label = force_str(column.label)
     if output.decoded:
-        return [table.name, column.name, "", f"{label} (label)", "text", "", "", "no", "no"]
+        note = dictionary.text_note("text")
+        return [table.name, column.name, "", f"{label} (label)", "text", "", "", "no", "no", note]
     return [
         table.name,
         column.name,
@@ -164,6 +165,7 @@ def _describe(table: Table, output: Output) -> list[str]:
         "; ".join(f"{code}={text}" for code, text in column.codelist),
         "yes" if column.required else "no",
         "yes" if column.derived else "no",
+        dictionary.text_note(column.type),
     ]
 
 
@@ -171,7 +173,7 @@ def _write_dictionary(archive: Archive, module: ModuleType, tables: list[Table])
     with archive.text(DICTIONARY_FILE) as out:
         writer = csv.writer(out)
         writer.writerow(DICTIONARY_COLUMNS)
-        writer.writerows(dictionary_rows(module, tables))
+        writer.writerows(map(dictionary.spreadsheet_row, dictionary_rows(module, tables)))
 
 
 def _manifest(export: DatasetExport, module, tables: list[Table], archive: Archive) -> dict:

@@ -63,6 +63,11 @@ class Output:
     column: Column
     decoded: bool = False
 
+    @property
+    def is_text(self) -> bool:
+        """Text in the file: a text column, or the label of a code."""
+        return self.decoded or self.column.type == "text"
+
 
 @dataclass(frozen=True)
 class Scope:

@@ -1,13 +1,17 @@
 """Excel workbooks: one per table, laid out as the CSV (codes, then labels), with dates and
-numbers as typed cells. Rows are streamed to disk (openpyxl write-only) and the workbook is
-copied into the ZIP."""
+numbers as typed cells and text as text: a value that a spreadsheet would run as a formula is
+a string cell with a quote before it (trial.spreadsheets), as in the CSV. Rows are streamed to
+disk (openpyxl write-only) and the workbook is copied into the ZIP."""
 
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from trial.spreadsheets import neutralised
 
 from .archive import Archive
 from .tables import Output, Scope, Table, chunks, labelled
@@ -21,9 +25,18 @@ def layout(table: Table) -> list[Output]:
     return labelled(table)
 
 
-def _cell(value):
+def _cell(sheet, value):
+    if not isinstance(value, str):
+        return value
     # Excel refuses control characters that free text may hold.
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    safe = neutralised(text)
+    if safe == text:
+        return text
+    cell = WriteOnlyCell(sheet, value=safe)
+    cell.data_type = "s"  # a string, whatever it starts with
+    cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+    return cell
 
 
 def write(archive: Archive, tables: list[Table], scope: Scope) -> Iterator[None]:
@@ -37,7 +50,7 @@ def write(archive: Archive, tables: list[Table], scope: Scope) -> Iterator[None]
             rows = 0
             for batch in chunks(table.rows(scope, outputs)):
                 for row in batch:
-                    sheet.append([_cell(value) for value in row])
+                    sheet.append([_cell(sheet, value) for value in row])
                 rows += len(batch)
                 yield
             path = Path(folder) / file_name(table)
@@ -45,3 +58,4 @@ def write(archive: Archive, tables: list[Table], scope: Scope) -> Iterator[None]
             archive.record_rows(table.name, rows)
             yield from archive.copy(file_name(table), path)
             path.unlink()
+

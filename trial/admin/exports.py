@@ -1,5 +1,11 @@
 """Export of any admin list as CSV, Excel or JSON, with stored codes or labels, limited to the
-sites where the user may export and written to the access log."""
+sites where the user may export and written to the access log.
+
+In CSV and Excel, text that a spreadsheet would run as a formula gets a quote before it
+(trial.spreadsheets). django-import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT is not
+used: it drops a leading "=" (so "=1+1" and "1+1" export alike), leaves +, -, @, tab and
+carriage return alone, and turns every cell, numbers included, into text.
+"""
 
 from functools import cache
 
@@ -19,13 +25,21 @@ from .. import access
 from ..access import Action
 from ..accesslog import log_access
 from ..models import AccessAction
+from ..spreadsheets import neutralised
+
+SPREADSHEET_FORMATS = (CSV, XLSX)
 
 
 class ListResource(resources.ModelResource):
     """A row as the admin list shows it: related records by name, coded values as the stored
-    codes or, in the labels resource, as their labels."""
+    codes or, in the labels resource, as their labels. For a spreadsheet (spreadsheet=True)
+    text is neutralised; numbers, dates and yes/no stay as they are."""
 
     labels = False
+
+    def __init__(self, *, spreadsheet: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.spreadsheet = spreadsheet
 
     def filter_export(self, queryset, **kwargs):
         related = [f.name for f in self._meta.model._meta.concrete_fields if f.is_relation]
@@ -35,16 +49,22 @@ class ListResource(resources.ModelResource):
         try:
             model_field = self._meta.model._meta.get_field(field.column_name)
         except FieldDoesNotExist:
-            return super().export_field(field, instance, **kwargs)
+            return self._text(super().export_field(field, instance, **kwargs))
         if model_field.is_relation:
             related = getattr(instance, model_field.name)
-            return "" if related is None else str(related)
+            return "" if related is None else self._text(str(related))
         value = getattr(instance, model_field.attname)
         if self.labels and isinstance(model_field, models.BooleanField) and value is not None:
-            return force_str(_("Yes") if value else _("No"))
+            return self._text(force_str(_("Yes") if value else _("No")))
         if self.labels and model_field.choices:
-            return force_str(getattr(instance, f"get_{model_field.name}_display")())
-        return super().export_field(field, instance, **kwargs)
+            return self._text(force_str(getattr(instance, f"get_{model_field.name}_display")()))
+        exported = super().export_field(field, instance, **kwargs)
+        return self._text(exported) if isinstance(value, str) else exported
+
+    def _text(self, value):
+        if self.spreadsheet and isinstance(value, str):
+            return neutralised(value)
+        return value
 
 
 @cache
@@ -106,7 +126,10 @@ class ListExport(ExportMixin):
             return HttpResponseRedirect(f"{changelist}?e=1")
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
-        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        spreadsheet = isinstance(file_format, SPREADSHEET_FORMATS)
+        data = super().get_export_data(
+            file_format, request, queryset, spreadsheet=spreadsheet, **kwargs
+        )
         resource = self.choose_export_resource_class(kwargs.get("export_form"), request)
         log_access(
             action=AccessAction.EXPORT,
