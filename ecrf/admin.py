@@ -89,7 +89,7 @@ def export_dataset(modeladmin, request, queryset):
             patients=queryset,
             request=request,
         )
-        return dataset_response(export)
+        return dataset_response(request, export)
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": _("Export the study dataset"),

@@ -3,11 +3,18 @@
 Rows are appended here and nowhere else; the database refuses to change or delete them.
 """
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from .client_address import client_ip
 from .models import AccessAction, AccessLog, Site
+
+logger = logging.getLogger(__name__)
+REASON_CHARS = 300
 
 
 def log_access(
@@ -39,6 +46,39 @@ def log_access(
         detail=detail,
         site=site,
     )
+
+
+def log_export_failed(*, error: BaseException, detail: str, **who) -> AccessLog:
+    """An export that did not finish, with why; the error goes to the log as well."""
+    if isinstance(error, GeneratorExit):
+        reason = "the download stopped before the end (the connection was closed)"
+    else:
+        logger.error("Export failed: %s", detail, exc_info=error)
+        reason = f"{type(error).__name__}: {error}"[:REASON_CHARS]
+    return log_access(action=AccessAction.EXPORT_FAILED, detail=f"{detail} Failed: {reason}", **who)
+
+
+@contextmanager
+def export_logged(*, detail: str, **who) -> Iterator[None]:
+    """Log an export once the block has written it whole, or as failed if it raised.
+
+    who: log_access's user, request, site. Around a streamed file the block is the stream
+    itself (`streamed_export`), so the export is logged after its last byte.
+    """
+    try:
+        yield
+    except BaseException as error:
+        log_export_failed(error=error, detail=detail, **who)
+        raise
+    log_access(action=AccessAction.EXPORT, detail=detail, **who)
+
+
+def streamed_export(chunks: Iterator, *, detail: str, **who) -> Iterator:
+    """The chunks of a streamed export, logged as an export after the last one; when they
+    stop early (an error, or the client gone) the export is logged as failed and the error
+    raised again, so that the server breaks the download off instead of ending it."""
+    with export_logged(detail=detail, **who):
+        yield from chunks
 
 
 @receiver(user_logged_in, dispatch_uid="trial.accesslog.login")

@@ -5,6 +5,7 @@ disk (openpyxl write-only) and the workbook is copied into the ZIP."""
 
 import tempfile
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -46,16 +47,31 @@ def write(archive: Archive, tables: list[Table], scope: Scope) -> Iterator[None]
             workbook = Workbook(write_only=True)
             sheet = workbook.create_sheet(title=table.name[:31])
             sheet.freeze_panes = "A2"
-            sheet.append([o.name for o in outputs])
-            rows = 0
-            for batch in chunks(table.rows(scope, outputs)):
-                for row in batch:
-                    sheet.append([_cell(sheet, value) for value in row])
-                rows += len(batch)
-                yield
             path = Path(folder) / file_name(table)
-            workbook.save(path)
+            try:
+                sheet.append([o.name for o in outputs])
+                rows = 0
+                for batch in chunks(table.rows(scope, outputs)):
+                    for row in batch:
+                        sheet.append([_cell(sheet, value) for value in row])
+                    rows += len(batch)
+                    yield
+                workbook.save(path)
+            except BaseException:
+                _discard(sheet)
+                raise
             archive.record_rows(table.name, rows)
             yield from archive.copy(file_name(table), path)
             path.unlink()
 
+
+def _discard(sheet) -> None:
+    """Remove the file openpyxl keeps a write-only sheet's rows in: only saving the workbook
+    removes it, and a failed export must leave nothing behind (on a full disk least of all)."""
+    writer = sheet._writer  # openpyxl has no public way to drop a sheet it has not saved
+    if writer is None:
+        return
+    with suppress(Exception):
+        sheet.close()
+    with suppress(OSError, ValueError):
+        writer.cleanup()

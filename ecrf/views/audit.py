@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from trial import access
 from trial.access import Action
-from trial.accesslog import log_access
-from trial.models import AccessAction
+from trial.accesslog import streamed_export
 
 from .. import audit
 from ..models import FORMS_BY_CODE
@@ -187,15 +186,15 @@ def audit_export(request):
             raise PermissionDenied
         scope, name = audit.TrailScope(), "study"
         what = _("the study (sites %(sites)s)") % {"sites": ", ".join(sites)}
-    log_access(
-        action=AccessAction.EXPORT,
-        request=request,
+    # Logged as an export after the last line, as a failed one if the stream breaks off.
+    lines = streamed_export(
+        audit.export_csv(audit.iter_trail(user, scope)),
         detail=_("Audit trail exported (CSV): %(what)s.") % {"what": what},
+        user=user,
+        request=request,
         site=site,
     )
-    response = StreamingHttpResponse(
-        audit.export_csv(audit.iter_trail(user, scope)), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{name}-{stamp}.csv"'
     return response

@@ -1,20 +1,31 @@
 """The "Export dataset" page: a data manager picks a format (and a site) and downloads the ZIP.
 
 The ZIP streams as it is written (no Content-Length): the browser's download shows the bytes
-arriving, the page shows a "preparing" note until then. Nothing is kept on the server.
+arriving, the page shows a "preparing" note until then. Formats written through temporary
+files are written whole first, so that a failure to write them is a page that says so; a
+failure after the first byte breaks the download off, and the browser shows it as failed.
+Nothing is kept on the server.
 """
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from ..exports.dataset import DatasetExport, may_export, start_export
 from ..exports.forms import DatasetExportForm
 
+UNAVAILABLE = 503
 
-def dataset_response(export: DatasetExport) -> StreamingHttpResponse:
+
+def dataset_response(request, export: DatasetExport) -> HttpResponse:
+    """The ZIP as a download, or the page saying that it could not be written."""
+    try:
+        export.prepare()
+    except OSError:
+        # Logged as a failed export by prepare(); the user is told plainly, nothing is sent.
+        return render(request, "ecrf/exports/failed.html", status=UNAVAILABLE)
     response = StreamingHttpResponse(export.chunks(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["Cache-Control"] = "no-store"
@@ -36,5 +47,5 @@ def export_dataset(request):
             site=form.cleaned_data["site"],
             request=request,
         )
-        return dataset_response(export)
+        return dataset_response(request, export)
     return render(request, "ecrf/exports/dataset.html", {"form": form})

@@ -23,8 +23,7 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 
 from .. import access
 from ..access import Action
-from ..accesslog import log_access
-from ..models import AccessAction
+from ..accesslog import export_logged
 from ..spreadsheets import neutralised
 
 SPREADSHEET_FORMATS = (CSV, XLSX)
@@ -126,18 +125,15 @@ class ListExport(ExportMixin):
             return HttpResponseRedirect(f"{changelist}?e=1")
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
-        spreadsheet = isinstance(file_format, SPREADSHEET_FORMATS)
-        data = super().get_export_data(
-            file_format, request, queryset, spreadsheet=spreadsheet, **kwargs
-        )
+        """The file, logged as an export once it is written (as a failed one if it is not)."""
         resource = self.choose_export_resource_class(kwargs.get("export_form"), request)
-        log_access(
-            action=AccessAction.EXPORT,
-            request=request,
-            detail=(
-                f"Admin list export of {self.model._meta.verbose_name_plural}: "
-                f"{queryset.count()} rows, {file_format.get_title()}, "
-                f"{'labels' if resource.labels else 'stored codes'}."
-            ),
+        detail = (
+            f"Admin list export of {self.model._meta.verbose_name_plural}: "
+            f"{queryset.count()} rows, {file_format.get_title()}, "
+            f"{'labels' if resource.labels else 'stored codes'}."
         )
-        return data
+        spreadsheet = isinstance(file_format, SPREADSHEET_FORMATS)
+        with export_logged(request=request, detail=detail):
+            return super().get_export_data(
+                file_format, request, queryset, spreadsheet=spreadsheet, **kwargs
+            )

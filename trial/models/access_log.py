@@ -17,6 +17,7 @@ class AccessAction(models.TextChoices):
     SIGNATURE_FAILED = "signature_failed", _("Failed electronic signature")
     RANDOMIZATION = "randomization", _("Randomization")
     EXPORT = "export", _("Export")
+    EXPORT_FAILED = "export_failed", _("Failed export")
     DOWNLOAD = "download", _("Download")
     LOCKOUT = "lockout", _("Sign-in locked")
     UNLOCK = "unlock", _("Sign-in unlocked")

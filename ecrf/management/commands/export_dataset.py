@@ -1,4 +1,5 @@
-"""Write the study dataset (tables, data dictionary, manifest) as one ZIP; the export is logged."""
+"""Write the study dataset (tables, data dictionary, manifest) as one ZIP; the export is logged
+once the file is written, or as failed."""
 
 import os
 import time
@@ -54,8 +55,12 @@ class Command(BaseCommand):
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             with os.fdopen(descriptor, "wb") as handle:
-                for chunk in export.chunks():
-                    handle.write(chunk)
+                export.write_to(handle)  # logged as an export once written whole
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            raise CommandError(
+                f"The export could not be written ({error}); it is in the access log as failed."
+            ) from error
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
