@@ -108,7 +108,9 @@ def form_models_by_type() -> dict[int, type[Crf]]:
 def live_forms(patient) -> dict[str, list[Crf]]:
     """Every form of the patient not entered in error, by form code; one query per model."""
     return {
-        model.FORM_CODE: list(model.objects.live().filter(patient=patient).order_by("pk"))
+        model.FORM_CODE: list(
+            model.objects.live().filter(patient=patient).select_related("signed_by").order_by("pk")
+        )
         for model in CRF_MODELS
     }
 

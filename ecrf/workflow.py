@@ -21,6 +21,7 @@ from trial import access
 from trial.access import Action
 
 from .models.base import FormStatus
+from .signatures import MEANING, MEANINGS
 
 # The state of a form not entered yet, as the casebook names it.
 NOT_STARTED = "not_started"
@@ -112,7 +113,7 @@ SIGN = Step(
     label=_("Sign"),
     needs_password=True,
     history_reason="Signed by investigator",
-    intro=_("I confirm that the data on this form are accurate and complete."),
+    intro=MEANINGS[MEANING],  # the meaning of the signature, read before the password
     done=_("Form signed."),
 )
 LOCK = Step(

@@ -2,11 +2,12 @@
 
 from .crf import CrfForm, display_value, heading
 from .generated import crf_form_class
-from .workflow import ReasonForChangeForm, SignForm, UnlockForm, WithdrawForm
+from .workflow import ReasonForChangeForm, SignCasebookForm, SignForm, UnlockForm, WithdrawForm
 
 __all__ = [
     "CrfForm",
     "ReasonForChangeForm",
+    "SignCasebookForm",
     "SignForm",
     "UnlockForm",
     "WithdrawForm",

@@ -55,6 +55,17 @@ class SignForm(forms.Form):
     )
 
 
+class SignCasebookForm(forms.Form):
+    prefix = "casebook"
+    password = forms.CharField(
+        label=_("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_(
+            "Entering your password is your electronic signature of every form listed above."
+        ),
+    )
+
+
 class UnlockForm(forms.Form):
     reason = forms.CharField(label=_("Reason for unlocking"), max_length=300)
 

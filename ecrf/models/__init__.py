@@ -24,7 +24,7 @@ from .outcomes import (
 from .safety import AdverseEvent, ConcomitantMedication
 from .treatment import CapecitabineCycle, EndOfTreatment, FolfoxCycle
 from .visits import Visit
-from .workflow import CheckFinding, Query
+from .workflow import CheckFinding, Query, Signature, SigningLockout
 
 CRF_MODELS: tuple[type[Crf], ...] = (
     Consent,
@@ -79,6 +79,8 @@ __all__ = [
     "PrimaryTumour",
     "ProtocolDeviation",
     "Query",
+    "Signature",
+    "SigningLockout",
     "Recurrence",
     "SubsequentTherapy",
     "SurvivalFollowUp",

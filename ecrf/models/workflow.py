@@ -1,4 +1,4 @@
-"""What happens around the forms: edit-check findings and data queries."""
+"""What happens around the forms: edit-check findings, data queries and e-signatures."""
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -111,3 +111,51 @@ class Query(FormReference):
 
     def __str__(self):
         return f"{self.get_status_display()}: {self.text[:60]}"
+
+
+class Signature(FormReference):
+    """An investigator's electronic signature of one form (21 CFR Part 11.50, 11.70): who,
+    when, what it means, and the SHA-256 of the content signed. A change to the form clears
+    the form's signature; this record stays."""
+
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signed by"),
+    )
+    signed_at = models.DateTimeField(_("signed"))
+    meaning = models.CharField(_("meaning"), max_length=200)
+    content_sha256 = models.CharField(_("SHA-256 of the signed content"), max_length=64)
+    form_version = models.PositiveIntegerField(_("form version signed"))
+    history = HistoricalRecords()
+
+    class Meta(FormReference.Meta):
+        verbose_name = _("electronic signature")
+        verbose_name_plural = _("electronic signatures")
+        ordering = ["-signed_at", "-pk"]
+        indexes = [models.Index(fields=["form_type", "form_id"], name="signature_form_idx")]
+
+    def __str__(self):
+        return f"{self.signer} {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+class SigningLockout(models.Model):
+    """Signing refused to a user until a time, after too many wrong passwords in a row."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    started_at = models.DateTimeField(_("locked"))
+    until = models.DateTimeField(_("locked until"))
+
+    class Meta:
+        verbose_name = _("signing lockout")
+        verbose_name_plural = _("signing lockouts")
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.user} {self.until:%Y-%m-%d %H:%M}"

@@ -7,12 +7,15 @@ answered -> closed, re-opened when an answer does not settle it.
   errors        the refusals a page shows (Conflict, FormLocked, InvalidData, ...)
   data_entry    crf_create, crf_save: a form entered, completed, changed with a reason
   transitions   verify, sign, lock, unlock, withdraw a form entered in error
+  signatures    the signing act, the signing lockout, the signature record and its check
+  casebook      signing a patient's whole casebook
   findings      edit-check findings recorded on save, explained by the site
   queries       data queries raised, answered, closed and re-opened
   visits        unscheduled visits
   withdrawal    a patient registered by mistake
 """
 
+from .casebook import casebook_refusal, sign_casebook
 from .data_entry import crf_create, crf_save
 from .errors import (
     WITHDRAWN_FORM,
@@ -32,6 +35,13 @@ from .queries import (
     raise_query,
     reopen_query,
 )
+from .signatures import (
+    SigningLocked,
+    current_signature,
+    signature_matches,
+    signing_locked_message,
+    signing_locked_until,
+)
 from .transitions import (
     crf_lock,
     crf_mark_entered_in_error,
@@ -50,9 +60,11 @@ __all__ = [
     "CrfError",
     "FormLocked",
     "InvalidData",
+    "SigningLocked",
     "TransitionRefused",
     "add_unscheduled_visit",
     "answer_query",
+    "casebook_refusal",
     "close_query",
     "crf_create",
     "crf_lock",
@@ -61,11 +73,16 @@ __all__ = [
     "crf_sign",
     "crf_unlock",
     "crf_verify",
+    "current_signature",
     "explain_finding",
     "query_form",
     "query_refusal",
     "raise_query",
     "reopen_query",
+    "sign_casebook",
+    "signature_matches",
+    "signing_locked_message",
+    "signing_locked_until",
     "take_step",
     "unscheduled_visit_problems",
     "withdraw_patient",

@@ -23,6 +23,7 @@ from .errors import (
     TransitionRefused,
 )
 from .queries import close_queries_of_withdrawn_form
+from .signatures import check_signing_password, record_signature
 
 
 def fresh_for_step(step: Step, crf: Crf, *, loaded_version: int | None) -> Crf:
@@ -109,32 +110,33 @@ def crf_sign(
 ) -> Crf:
     """The investigator's e-signature: re-entering the password is the signature act.
 
-    The signature is recorded in the form's history and in the access log (with the
-    request's address when given); so is an attempt with a wrong password, outside the
-    signature's transaction so that the refusal does not take the record with it.
+    The signature is recorded in its own record (signer, time, meaning, the SHA-256 of the
+    content), in the form's history and in the access log; a wrong password is logged and
+    counts towards the signing lockout (services.signatures).
     """
-    if not acting_user.check_password(password):
-        log_access(
-            action=AccessAction.SIGNATURE_FAILED,
-            user=acting_user,
-            request=request,
-            detail=f"{crf.patient.subject_id} {crf.FORM_CODE} #{crf.pk}: wrong password.",
-            site=crf.site,
-        )
-        raise InvalidData({"password": [_("The password is not correct; nothing was signed.")]})
+    access.require(acting_user, workflow.SIGN.action, crf.site_id)
+    check_signing_password(
+        acting_user,
+        password,
+        what=f"{crf.patient.subject_id} {crf.FORM_CODE} #{crf.pk}",
+        site=crf.site,
+        request=request,
+    )
     return _sign(crf, acting_user=acting_user, loaded_version=loaded_version, request=request)
 
 
 @transaction.atomic
-def _sign(crf: Crf, *, acting_user, loaded_version: int | None, request) -> Crf:
+def _sign(crf: Crf, *, acting_user, loaded_version: int | None, request, at=None) -> Crf:
+    at = at or timezone.now()
     signed = _take(
         workflow.SIGN,
         crf,
         acting_user=acting_user,
         loaded_version=loaded_version,
-        signed_at=timezone.now(),
+        signed_at=at,
         signed_by=acting_user,
     )
+    record_signature(signed, acting_user=acting_user, signed_at=at)
     log_access(
         action=AccessAction.SIGNATURE,
         user=acting_user,

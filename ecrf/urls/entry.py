@@ -1,6 +1,13 @@
 from django.urls import path
 
-from ..views import entry_casebook, entry_ctcae, entry_forms, entry_patients, entry_queries
+from ..views import (
+    entry_casebook,
+    entry_ctcae,
+    entry_forms,
+    entry_patients,
+    entry_queries,
+    signing,
+)
 from . import converters  # noqa: F401  (registers <subject:> and <id:>)
 
 FORM = "patients/<subject:subject_id>/forms/<str:form_code>/"
@@ -9,6 +16,7 @@ QUERY = FORM + "<id:pk>/queries/<id:query_pk>/"
 urlpatterns = [
     path("patients/", entry_patients.patient_list, name="patient_list"),
     path("patients/<subject:subject_id>/", entry_casebook.casebook, name="casebook"),
+    path("patients/<subject:subject_id>/sign/", signing.casebook_sign, name="casebook_sign"),
     path(FORM, entry_casebook.form_list, name="form_list"),
     path(FORM + "new/", entry_forms.form_new, name="form_new"),
     path(FORM + "preview/", entry_forms.derived_preview, name="derived_preview"),

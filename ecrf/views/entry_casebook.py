@@ -17,8 +17,8 @@ from trial import access, protocol
 from trial.access import Action
 from trial.models import TreatmentArm
 
-from .. import patient_state, selectors
-from ..forms import display_value, heading
+from .. import patient_state, selectors, services, signatures, workflow
+from ..forms import SignCasebookForm, display_value, heading
 from ..models import FORMS_BY_CODE, Crf, FormStatus, Visit
 from .entry_forms import crf_model
 
@@ -76,6 +76,7 @@ class Cell:
     url: str = ""
     queries: int = 0
     count: int = 0
+    title: str = ""
 
     @property
     def label(self):
@@ -148,12 +149,43 @@ def list_url(patient, form_code: str) -> str:
     )
 
 
+def signed_title(crf: Crf, patient) -> str:
+    """A signed form's cell says who signed and when, with the site's zone."""
+    if crf.signed_at is None or crf.signed_by is None:
+        return ""
+    return gettext("Signed by %(name)s at %(time)s") % {
+        "name": signatures.printed_name(crf.signed_by),
+        "time": signatures.stamp(crf.signed_at, patient.site.zone),
+    }
+
+
+def sign_casebook_offer(user, patient, forms) -> dict | None:
+    """The casebook's signing box for an investigator at the patient's site."""
+    if not access.can(user, workflow.SIGN.action, patient.site_id):
+        return None
+    every = [crf for instances in forms.values() for crf in instances]
+    locked = services.signing_locked_until(user)
+    return {
+        "refusal": services.casebook_refusal(patient, every),
+        "locked": services.signing_locked_message(locked) if locked else "",
+        "waiting": sum(1 for crf in every if workflow.refusal_for(workflow.SIGN, crf) is None),
+        "meaning": signatures.meaning_text(signatures.MEANING),
+        "form": SignCasebookForm(),
+    }
+
+
 def cell_for(visit, instances, *, today, may_enter, patient, code, queries) -> Cell:
     if instances:
         first = instances[0]
         url = edit_url(patient, first) if len(instances) == 1 else list_url(patient, code)
         n = sum(queries.get((code, crf.pk), 0) for crf in instances)
-        return Cell(state=first.status, url=url, queries=n, count=len(instances))
+        return Cell(
+            state=first.status,
+            url=url,
+            queries=n,
+            count=len(instances),
+            title=signed_title(first, patient) if len(instances) == 1 else "",
+        )
     if not visit.applicable or visit.not_done_reason:
         return Cell(state="not_applicable")
     # An unscheduled visit has no window to miss: its forms are simply not started.
@@ -281,6 +313,7 @@ def casebook(request, subject_id):
         "open_queries": sum(queries.values()),
         "consent_url": new_url(patient, "consent") if may_enter and not visits else "",
         "states": [(state, label) for state, label in STATE_LABELS.items()],
+        "sign_casebook": sign_casebook_offer(request.user, patient, forms),
     }
     return render(request, "ecrf/entry/casebook.html", context)
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from trial import access
 from trial.access import Action
 
-from .. import derivations, patient_state, selectors, services, workflow
+from .. import derivations, patient_state, selectors, services, signatures, workflow
 from ..forms import ReasonForChangeForm, SignForm, UnlockForm, WithdrawForm, heading
 from ..forms.queries import RaiseQueryForm, explain_form, query_action_form
 from ..models import CapecitabineCycle, FolfoxCycle
@@ -147,6 +147,29 @@ def step_forms_for(data=None, *, posted: str = "") -> dict[str, Form]:
     }
 
 
+@dataclass
+class SignatureShown:
+    """A form's signature as the page shows it (21 CFR Part 11.50): printed name, time
+    with the site's zone, meaning, and whether the content still matches."""
+
+    name: str
+    stamp: str
+    meaning: str
+    valid: bool
+
+
+def signature_shown(crf) -> SignatureShown | None:
+    signature = services.current_signature(crf)
+    if signature is None:
+        return None
+    return SignatureShown(
+        name=signatures.printed_name(signature.signer),
+        stamp=signatures.stamp(signature.signed_at, crf.site.zone),
+        meaning=signatures.meaning_text(signature.meaning),
+        valid=services.signature_matches(signature, crf),
+    )
+
+
 # The page ---------------------------------------------------------------------------------
 
 
@@ -183,6 +206,7 @@ def render_form_page(request, *, patient, model, form, crf=None, visit=None, **e
         "reason_form": reason_form if buttons else None,
         **panels,
         "steps": workflow_steps(request.user, crf, step_forms) if crf else [],
+        "signature": signature_shown(crf) if crf is not None else None,
         **{f"{name}_form": step_form for name, step_form in step_forms.items()},
         "version": extra.pop("version", crf.version if crf else ""),
         **extra,

@@ -28,6 +28,7 @@ from .entry_form_page import (
     render_form_page,
     step_forms_for,
 )
+from .signing import end_session_for_lockout
 
 CYCLE_VISIT = re.compile(r"^[CM](\d{2})$")
 
@@ -250,6 +251,10 @@ def form_transition(request, subject_id, form_code, pk):
         return render_form_page(
             request, patient=patient, model=model, form=form, crf=fresh, step_forms=step_forms
         )
+    except services.SigningLocked as locked:
+        if locked.ended_session:
+            return end_session_for_lockout(request, locked)
+        messages.error(request, str(locked))
     except (services.Conflict, services.FormLocked, services.TransitionRefused) as refused:
         messages.error(request, str(refused))
     else:

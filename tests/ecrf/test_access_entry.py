@@ -68,6 +68,11 @@ ACCESS_MATRIX = {
         method="post",
         data=lambda w: {"step": "verify", "version": w.folfox_s01.version},
     ),
+    "ecrf:casebook_sign": Page(
+        kwargs=s01,
+        expect={**S01_ENTRY, "inv_s01": 302, "coord_s01": 403},
+        method="post",
+    ),
     "ecrf:ctcae_search": Page(expect=EVERYONE),
     "ecrf:ctcae_grades": Page(expect=EVERYONE),
 }
