@@ -2,17 +2,21 @@
 
 import io
 import zipfile
+from datetime import UTC
 
 import pytest
 from lxml import etree
 
+from ecrf import services
 from ecrf.exports import odm
 from ecrf.exports.dataset import start_export
 from ecrf.exports.tables import dataset_tables
 from ecrf.models import CRF_MODELS, AdverseEvent
 from ecrf.odm_schema import validate_odm
+from ecrf.signatures import MEANING
 from tests.ecrf.test_export_dataset import build_study, rolled_back
 from tests.ecrf.test_export_formats import canonical, database_rows
+from tests.factories import PASSWORD
 from trial.models import Patient
 
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
@@ -139,3 +143,24 @@ def test_site_data_manager_document_has_nothing_of_another_site(db, study):
     assert locations == {"LOC.S01"}
     assert {r.get("LocationOID") for r in tree.iterfind(".//odm:LocationRef", NS)} == {"LOC.S01"}
     assert b"S02" not in document and b"inv_s02" not in document
+
+
+def test_signed_form_carries_its_signature_and_the_signature_definition(db, study):
+    ae = AdverseEvent.objects.filter(patient=study.s01_patients[0]).live().get()
+    signed = services.crf_sign(crf=ae, acting_user=study.inv_s01, password=PASSWORD)
+    document = odm_document(study.datamanager)
+    assert validate_odm(document) == []
+    tree = etree.fromstring(document)
+    definition = tree.find("odm:AdminData/odm:SignatureDef", NS)
+    assert definition.get("Methodology") == "Electronic"
+    assert definition.findtext("odm:Meaning", namespaces=NS) == MEANING
+    assert definition.findtext("odm:LegalReason", namespaces=NS) == "21 CFR Part 11"
+    form = tree.find(f".//odm:FormData[@FormOID='F.adverse_event'][@FormRepeatKey='{ae.pk}']", NS)
+    signature = form.find("odm:Signature", NS)
+    assert signature.find("odm:UserRef", NS).get("UserOID") == "USR.inv_s01"
+    assert signature.find("odm:LocationRef", NS).get("LocationOID") == "LOC.S01"
+    assert signature.find("odm:SignatureRef", NS).get("SignatureOID") == definition.get("OID")
+    stamp = signature.findtext("odm:DateTimeStamp", namespaces=NS)
+    assert stamp == signed.signed_at.astimezone(UTC).isoformat()
+    signed_forms = tree.findall(".//odm:FormData[odm:Signature]", NS)
+    assert len(signed_forms) == 1

@@ -1,5 +1,5 @@
-"""AdminData: the users named in the audit trail and the sites, each with the date of its
-first patient."""
+"""AdminData: the users named in the audit trail and the signatures, the sites, each with
+the date of its first patient, and the definition of the investigator's e-signature."""
 
 from django.db.models import Min
 from django.utils import timezone
@@ -7,15 +7,19 @@ from lxml import etree
 
 from trial.models import Patient
 
+from ... import signatures
+from ...models import Signature
 from ..tables import Scope, Table
 from .audit_records import histories
-from .elements import MDV_OID, NS, STUDY_OID, UNKNOWN_USER, E
+from .elements import MDV_OID, NS, SIGNATURE_DEF, STUDY_OID, UNKNOWN_USER, E
 
 
 def admin_data(tables: list[Table], scope: Scope) -> etree._Element:
     usernames: set[str | None] = set()
     for _table, history in histories(tables, scope):
         usernames.update(history.values_list("history_user__username", flat=True).distinct())
+    signers = scope.restrict(Signature.objects.all()).values_list("signer__username", flat=True)
+    usernames.update(signers.distinct())
     admin = E("AdminData", {"StudyOID": STUDY_OID}, nsmap={None: NS})
     for username in sorted(u for u in usernames if u):
         admin.append(E("User", {"OID": f"USR.{username}"}, E("LoginName", text=username)))
@@ -43,4 +47,12 @@ def admin_data(tables: list[Table], scope: Scope) -> etree._Element:
                 ),
             )
         )
+    admin.append(
+        E(
+            "SignatureDef",
+            {"OID": SIGNATURE_DEF, "Methodology": "Electronic"},
+            E("Meaning", text=signatures.MEANING),
+            E("LegalReason", text=signatures.LEGAL_REASON),
+        )
+    )
     return admin

@@ -17,6 +17,7 @@ SUBJECT_EVENT = "SE.SUBJECT"  # the patients table: data about the subject, not 
 LOG_EVENT = "SE.LOG"  # forms kept as logs, tied to no visit
 UNSCHEDULED = protocol.UNSCHEDULED.code
 UNKNOWN_USER = "USR.unknown"
+SIGNATURE_DEF = "SD.INVESTIGATOR"  # the one meaning an investigator's e-signature has
 # Characters XML 1.0 cannot hold; free text may contain them.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 SubElement = etree.SubElement  # children join their parent's document, much cheaper than Element
