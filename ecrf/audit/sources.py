@@ -8,7 +8,7 @@ from django.db import models
 from trial.models import Membership, Patient, Randomization, RandomizationCorrection, Site
 
 from ..display import heading
-from ..models import CRF_MODELS, CheckFinding, Crf, Query, Visit
+from ..models import CRF_MODELS, CheckFinding, Crf, Query, Signature, Visit
 
 # Bookkeeping that every history row carries anyway (time, user) or that never changes.
 RECORD_HIDDEN = frozenset(
@@ -73,6 +73,12 @@ SOURCES: tuple[Source, ...] = (
     *(_patient_source(model.FORM_CODE, model) for model in CRF_MODELS),
     _patient_source("query", Query, hidden=REFERENCE_HIDDEN, item_reference=True),
     _patient_source("finding", CheckFinding, hidden=REFERENCE_HIDDEN, item_reference=True),
+    _patient_source(
+        "signature",
+        Signature,
+        hidden=REFERENCE_HIDDEN | {"field_name", "signed_at"},
+        item_reference=True,
+    ),
     _patient_source("randomization", Randomization, hidden=RECORD_HIDDEN | {"entry"}),
     Source(
         "randomization_correction",

@@ -9,6 +9,10 @@ from simple_history.models import HistoricalRecords
 
 from trial.models import Patient, Site
 
+from ..signatures import MEANINGS
+
+MEANING_CHOICES = list(MEANINGS.items())
+
 
 class FormReferenceQuerySet(models.QuerySet):
     def for_form(self, crf):
@@ -125,7 +129,11 @@ class Signature(FormReference):
         verbose_name=_("signed by"),
     )
     signed_at = models.DateTimeField(_("signed"))
-    meaning = models.CharField(_("meaning"), max_length=200)
+    # The manifestation as printed at signing (Part 11.50): the name, and the time in the
+    # site's zone with its offset.
+    printed_name = models.CharField(_("printed name"), max_length=300)
+    signed_at_local = models.CharField(_("signed (site time)"), max_length=32)
+    meaning = models.CharField(_("meaning"), max_length=200, choices=MEANING_CHOICES)
     content_sha256 = models.CharField(_("SHA-256 of the signed content"), max_length=64)
     form_version = models.PositiveIntegerField(_("form version signed"))
     history = HistoricalRecords()

@@ -114,6 +114,8 @@ def record_signature(crf: Crf, *, acting_user, signed_at: datetime) -> Signature
         form=crf,
         signer=acting_user,
         signed_at=signed_at,
+        printed_name=signatures.printed_name(acting_user),
+        signed_at_local=signatures.stamp(signed_at, crf.site.zone),
         meaning=signatures.MEANING,
         content_sha256=signatures.content_sha256(crf, signatures.MEANING),
         form_version=crf.version,

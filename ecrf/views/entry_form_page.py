@@ -163,8 +163,8 @@ def signature_shown(crf) -> SignatureShown | None:
     if signature is None:
         return None
     return SignatureShown(
-        name=signatures.printed_name(signature.signer),
-        stamp=signatures.stamp(signature.signed_at, crf.site.zone),
+        name=signature.printed_name,
+        stamp=signature.signed_at_local,
         meaning=signatures.meaning_text(signature.meaning),
         valid=services.signature_matches(signature, crf),
     )

@@ -36,6 +36,7 @@ UNTRACKED = {
     "trial.AllocationStratum": "written once with its list (AllocationList history), then final",
     "trial.AllocationEntry": "written once with its list, then final (database trigger)",
     "trial.AccessLog": "is itself the log; append-only (database trigger)",
+    "ecrf.SigningLockout": "security state, not trial data; each lockout is in the access log",
 }
 
 

@@ -243,3 +243,18 @@ def test_a_signature_resets_the_count_of_wrong_passwords(consented, inv_s01):
     with pytest.raises(services.InvalidData):
         services.crf_sign(crf=vitals, acting_user=inv_s01, password="wrong")
     assert services.signing_locked_until(inv_s01) is None
+
+
+def test_audit_trail_of_the_form_shows_the_signature(client, consent_form, inv_s01, mon_s01):
+    client.force_login(inv_s01)
+    sign(client, consent_form)
+    signature = Signature.objects.get()
+    client.force_login(mon_s01)
+    url = reverse(
+        "ecrf:audit_form", args=[consent_form.patient.subject_id, "consent", consent_form.pk]
+    )
+    page = client.get(url).content.decode()
+    assert "Mei Chen" in page
+    assert signature.signed_at_local in page and signature.signed_at_local[-6] in "+-"
+    assert MEANING_SHOWN in page
+    assert signature.content_sha256 in page
