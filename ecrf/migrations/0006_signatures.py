@@ -9,82 +9,227 @@ from trial.history import index_history_records, protect_history_tables
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('ecrf', '0005_history_no_truncate'),
-        ('trial', '0004_allocation_list_extension'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("ecrf", "0005_history_no_truncate"),
+        ("trial", "0004_allocation_list_extension"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalSignature',
+            name="HistoricalSignature",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('form_id', models.PositiveBigIntegerField()),
-                ('field_name', models.CharField(blank=True, max_length=64, verbose_name='item')),
-                ('signed_at', models.DateTimeField(verbose_name='signed')),
-                ('printed_name', models.CharField(max_length=300, verbose_name='printed name')),
-                ('signed_at_local', models.CharField(max_length=32, verbose_name='signed (site time)')),
-                ('meaning', models.CharField(choices=[('I am the investigator responsible and confirm these data are accurate and complete', 'I am the investigator responsible and confirm these data are accurate and complete')], max_length=200, verbose_name='meaning')),
-                ('content_sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the signed content')),
-                ('form_version', models.PositiveIntegerField(verbose_name='form version signed')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('form_type', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contenttypes.contenttype')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='trial.patient')),
-                ('signer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='signed by')),
-                ('site', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='trial.site')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("form_id", models.PositiveBigIntegerField()),
+                ("field_name", models.CharField(blank=True, max_length=64, verbose_name="item")),
+                ("signed_at", models.DateTimeField(verbose_name="signed")),
+                ("printed_name", models.CharField(max_length=300, verbose_name="printed name")),
+                (
+                    "signed_at_local",
+                    models.CharField(max_length=32, verbose_name="signed (site time)"),
+                ),
+                (
+                    "meaning",
+                    models.CharField(
+                        choices=[
+                            (
+                                "I am the investigator responsible and confirm these data are accurate and complete",
+                                "I am the investigator responsible and confirm these data are accurate and complete",
+                            )
+                        ],
+                        max_length=200,
+                        verbose_name="meaning",
+                    ),
+                ),
+                (
+                    "content_sha256",
+                    models.CharField(max_length=64, verbose_name="SHA-256 of the signed content"),
+                ),
+                ("form_version", models.PositiveIntegerField(verbose_name="form version signed")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "form_type",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="trial.patient",
+                    ),
+                ),
+                (
+                    "signer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="signed by",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="trial.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical electronic signature',
-                'verbose_name_plural': 'historical electronic signatures',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical electronic signature",
+                "verbose_name_plural": "historical electronic signatures",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='SigningLockout',
+            name="SigningLockout",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(verbose_name='locked')),
-                ('until', models.DateTimeField(verbose_name='locked until')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(verbose_name="locked")),
+                ("until", models.DateTimeField(verbose_name="locked until")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'signing lockout',
-                'verbose_name_plural': 'signing lockouts',
-                'ordering': ['-started_at'],
+                "verbose_name": "signing lockout",
+                "verbose_name_plural": "signing lockouts",
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Signature',
+            name="Signature",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('form_id', models.PositiveBigIntegerField()),
-                ('field_name', models.CharField(blank=True, max_length=64, verbose_name='item')),
-                ('signed_at', models.DateTimeField(verbose_name='signed')),
-                ('printed_name', models.CharField(max_length=300, verbose_name='printed name')),
-                ('signed_at_local', models.CharField(max_length=32, verbose_name='signed (site time)')),
-                ('meaning', models.CharField(choices=[('I am the investigator responsible and confirm these data are accurate and complete', 'I am the investigator responsible and confirm these data are accurate and complete')], max_length=200, verbose_name='meaning')),
-                ('content_sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the signed content')),
-                ('form_version', models.PositiveIntegerField(verbose_name='form version signed')),
-                ('form_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='trial.patient')),
-                ('signer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='signed by')),
-                ('site', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='trial.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("form_id", models.PositiveBigIntegerField()),
+                ("field_name", models.CharField(blank=True, max_length=64, verbose_name="item")),
+                ("signed_at", models.DateTimeField(verbose_name="signed")),
+                ("printed_name", models.CharField(max_length=300, verbose_name="printed name")),
+                (
+                    "signed_at_local",
+                    models.CharField(max_length=32, verbose_name="signed (site time)"),
+                ),
+                (
+                    "meaning",
+                    models.CharField(
+                        choices=[
+                            (
+                                "I am the investigator responsible and confirm these data are accurate and complete",
+                                "I am the investigator responsible and confirm these data are accurate and complete",
+                            )
+                        ],
+                        max_length=200,
+                        verbose_name="meaning",
+                    ),
+                ),
+                (
+                    "content_sha256",
+                    models.CharField(max_length=64, verbose_name="SHA-256 of the signed content"),
+                ),
+                ("form_version", models.PositiveIntegerField(verbose_name="form version signed")),
+                (
+                    "form_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="trial.patient",
+                    ),
+                ),
+                (
+                    "signer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="signed by",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="trial.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'electronic signature',
-                'verbose_name_plural': 'electronic signatures',
-                'ordering': ['-signed_at', '-pk'],
-                'abstract': False,
-                'indexes': [models.Index(fields=['form_type', 'form_id'], name='signature_form_idx')],
+                "verbose_name": "electronic signature",
+                "verbose_name_plural": "electronic signatures",
+                "ordering": ["-signed_at", "-pk"],
+                "abstract": False,
+                "indexes": [
+                    models.Index(fields=["form_type", "form_id"], name="signature_form_idx")
+                ],
             },
         ),
         # The new history table refuses UPDATE, DELETE and TRUNCATE and is indexed like the others.

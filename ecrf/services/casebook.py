@@ -22,7 +22,9 @@ def casebook_forms(patient) -> list[Crf]:
 
 
 def casebook_refusal(patient, forms: list[Crf]) -> str:
-    """Why the casebook cannot be signed now; empty when it can."""
+    """Why the casebook cannot be signed now; empty when it can (one query, however many
+    forms)."""
+    open_queries = Query.objects.filter(patient=patient, status=QueryStatus.OPEN).count()
     drafts = [crf for crf in forms if crf.status == FormStatus.DRAFT]
     if drafts:
         return ngettext(
@@ -30,7 +32,6 @@ def casebook_refusal(patient, forms: list[Crf]) -> str:
             "%(n)d forms are still drafts: complete them before signing the casebook.",
             len(drafts),
         ) % {"n": len(drafts)}
-    open_queries = Query.objects.filter(patient=patient, status=QueryStatus.OPEN).count()
     if open_queries:
         return ngettext(
             "%(n)d query is open: answer it before signing the casebook.",
