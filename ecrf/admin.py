@@ -17,6 +17,7 @@ from trial.models import Patient
 from .exports.dataset import start_export
 from .exports.forms import DatasetFormatForm
 from .models import CRF_MODELS, CheckFinding, Query, Visit
+from .models.workflow import Signature, SigningLockout
 from .views.exports import dataset_response
 
 SITE_FILTER = ("site", admin.RelatedOnlyFieldListFilter)  # only the user's sites are offered
@@ -74,6 +75,39 @@ class CheckFindingAdmin(ScopedAdmin):
     search_fields = ("patient__subject_id", "check_id")
     date_hierarchy = "created_at"
     list_select_related = ("patient",)
+
+
+@admin.register(Signature)
+class SignatureAdmin(ScopedAdmin):
+    list_display = ("patient", "form_type", "printed_name", "signed_at_local", "meaning")
+    list_filter = (SITE_FILTER, ("form_type", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("patient__subject_id", "printed_name")
+    date_hierarchy = "signed_at"
+    list_select_related = ("patient", "form_type")
+
+
+@admin.register(SigningLockout)
+class SigningLockoutAdmin(admin.ModelAdmin):
+    """Signing locked after three wrong passwords (each is in the access log): administrators
+    see who and until when; the lock ends by itself."""
+
+    list_display = ("user", "started_at", "until")
+    search_fields = ("user__username",)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.action(

@@ -177,8 +177,10 @@ def refusal(step: Step, state: str, *, form_withdrawn=False, patient_withdrawn=F
 
 
 def refusal_for(step: Step, crf, *, patient=None):
-    """refusal() for a form (None: the form not entered yet for the patient)."""
-    patient = crf.patient if crf is not None else patient
+    """refusal() for a form (None: the form not entered yet for the patient). A caller that
+    has the patient passes it, so that a list of forms does not read it once per form."""
+    if patient is None:
+        patient = crf.patient
     return refusal(
         step,
         state_of(crf),

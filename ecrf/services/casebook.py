@@ -38,7 +38,7 @@ def casebook_refusal(patient, forms: list[Crf]) -> str:
             "%(n)d queries are open: answer them before signing the casebook.",
             open_queries,
         ) % {"n": open_queries}
-    if not [crf for crf in forms if workflow.refusal_for(workflow.SIGN, crf) is None]:
+    if not [c for c in forms if workflow.refusal_for(workflow.SIGN, c, patient=patient) is None]:
         return _("No form of this casebook waits for a signature.")
     return ""
 

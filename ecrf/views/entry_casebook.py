@@ -168,7 +168,9 @@ def sign_casebook_offer(user, patient, forms) -> dict | None:
     return {
         "refusal": services.casebook_refusal(patient, every),
         "locked": services.signing_locked_message(locked) if locked else "",
-        "waiting": sum(1 for crf in every if workflow.refusal_for(workflow.SIGN, crf) is None),
+        "waiting": sum(
+            1 for crf in every if workflow.refusal_for(workflow.SIGN, crf, patient=patient) is None
+        ),
         "meaning": signatures.meaning_text(signatures.MEANING),
         "form": SignCasebookForm(),
     }

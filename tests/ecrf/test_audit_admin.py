@@ -55,6 +55,26 @@ def s02_records(s01, s02, inv_s02, datamanager, pat_s02):
             acting_user=datamanager,
             reason="Test record",
         )
+    from ecrf.models.workflow import Signature
+    from ecrf.signatures import MEANING
+
+    record_save(
+        Signature(
+            patient=pat_s02,
+            site=s02,
+            form_type_id=_content_type(FolfoxCycle),
+            form_id=cycle.pk,
+            signer=inv_s02,
+            signed_at=timezone.now(),
+            printed_name="Investigator Two",
+            signed_at_local=timezone.now().isoformat(timespec="seconds"),
+            meaning=MEANING,
+            content_sha256="0" * 64,
+            form_version=cycle.version,
+        ),
+        acting_user=inv_s02,
+        reason="Test record",
+    )
     pat_s02.refresh_from_db()
     record_randomization_correction(
         randomization=pat_s02.randomization, kind="other", reason="Test", acting_user=datamanager
