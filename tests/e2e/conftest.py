@@ -78,3 +78,14 @@ def login(page, live_server, username, password):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+
+
+def login_with_code(page, live_server, user, password):
+    """Sign in as a person with an authenticator app: the password, then the app's code."""
+    from tests.two_factor import authenticator, code_now
+
+    device = authenticator(user)
+    login(page, live_server, user.get_username(), password)
+    page.wait_for_selector("[data-testid=two-factor-code]")
+    page.get_by_label("Your code").fill(code_now(device))
+    page.get_by_role("button", name="Continue").click()

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login_with_code
 from tests.factories import PASSWORD, SiteFactory, make_patient, member
 from trial.models import AccessAction, AccessLog, Role
 
@@ -73,12 +73,12 @@ def gunicorn():
 @pytest.fixture
 def study():
     site = SiteFactory(code="S01", name="Site one")
-    member("datamanager", Role.DATA_MANAGER, None, is_staff=True)
     make_patient(site)
+    return member("datamanager", Role.DATA_MANAGER, None, is_staff=True)
 
 
 def test_export_failing_mid_stream_is_a_failed_download(gunicorn, page, study):
-    login(page, SimpleNamespace(url=gunicorn), "datamanager", PASSWORD)
+    login_with_code(page, SimpleNamespace(url=gunicorn), study, PASSWORD)
     page.wait_for_selector("[data-testid=patient-table]")
     page.goto(f"{gunicorn}/exports/dataset/")
     page.get_by_label("CSV: one file per table, codes and labels").check()

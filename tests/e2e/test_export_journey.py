@@ -9,12 +9,13 @@ import os
 import zipfile
 
 import pytest
+from django.contrib.auth import get_user_model
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from ecrf import services
 from ecrf.models import ConcomitantMedication
-from tests.e2e.conftest import ARTIFACTS, login, watch
+from tests.e2e.conftest import ARTIFACTS, login_with_code, watch
 from tests.ecrf.builders import randomized
 from tests.factories import PASSWORD, SiteFactory, make_patient, member
 from trial.models import Role
@@ -56,7 +57,8 @@ def test_failed_export_is_told_then_the_next_one_downloads(
     problems = []
     watch(page, problems)
     page.set_viewport_size({"width": 1400, "height": 900})
-    login(page, live_server, "datamanager", PASSWORD)
+    datamanager = get_user_model().objects.get(username="datamanager")
+    login_with_code(page, live_server, datamanager, PASSWORD)
     page.wait_for_selector("[data-testid=patient-table]")
 
     # The server's disk is full while the Excel workbooks are written.
