@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trial.admin import PatientAdmin as TrialPatientAdmin
 from trial.admin import ScopedAdmin
+from trial.admin.read_only import AdministratorsReadOnly
 from trial.models import Patient
 
 from .exports.dataset import start_export
@@ -87,27 +88,12 @@ class SignatureAdmin(ScopedAdmin):
 
 
 @admin.register(SigningLockout)
-class SigningLockoutAdmin(admin.ModelAdmin):
+class SigningLockoutAdmin(AdministratorsReadOnly, admin.ModelAdmin):
     """Signing locked after three wrong passwords (each is in the access log): administrators
     see who and until when; the lock ends by itself."""
 
     list_display = ("user", "started_at", "until")
     search_fields = ("user__username",)
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.action(

@@ -14,38 +14,24 @@ from ..access import Action
 from ..models import AllocationEntry, AllocationList, AllocationStratum
 from .audited import AuditedAdmin
 from .exports import ListExport
+from .read_only import ReadOnlyAdmin
 
 
-class AllocationAdmin(ListExport, AuditedAdmin):
+class AllocationAdmin(ReadOnlyAdmin, ListExport, AuditedAdmin):
     """The concealed list: study-wide data managers and superusers only; nothing editable."""
 
     site_field = "site"
 
-    def _allowed(self, request):
+    def allowed(self, request):
         return access.can(request.user, Action.ALLOCATION)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if self.site_field is None:
-            return queryset if self._allowed(request) else queryset.none()
+            return queryset if self.allowed(request) else queryset.none()
         return access.scope(
             queryset, request.user, site_field=self.site_field, action=Action.ALLOCATION
         )
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff and self._allowed(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AllocationList)

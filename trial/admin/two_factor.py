@@ -11,6 +11,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ..two_factor import devices
+from .read_only import AdministratorsReadOnly
 
 for _model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_model):
@@ -18,7 +19,7 @@ for _model in (TOTPDevice, StaticDevice):
 
 
 @admin.register(TOTPDevice)
-class AuthenticatorAdmin(admin.ModelAdmin):
+class AuthenticatorAdmin(AdministratorsReadOnly, admin.ModelAdmin):
     list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
     list_filter = ("confirmed",)
     search_fields = ("user__username",)
@@ -28,21 +29,6 @@ class AuthenticatorAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Reset two-factor authentication of the selected users"))
     def reset(self, request, queryset):
